@@ -1,0 +1,76 @@
+# One command per daily task. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SDK_VENV := var/sdk-venv
+
+.PHONY: run test lint bench validate setup system assets migrate bank worker prod-run sdk-venv clean
+
+# --- setup -------------------------------------------------------------------------------
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The judge runs submissions with Debian's interpreter inside nsjail (see docs/security.md).
+system:
+	@bash deploy/system-packages.sh
+
+assets: frontend/node_modules/.installed
+
+setup: system $(VENV)/.installed assets
+
+migrate: setup
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+
+bank: migrate
+	$(PY) manage.py load_bank
+
+# --- daily tasks ---------------------------------------------------------------------------
+run: bank
+	@echo "CodeArena on http://$(HOST):$(PORT)/  (embedded mode: SQLite, in-process judge)"
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets --no-access-log
+
+$(SDK_VENV)/.installed: requirements-sdk.txt
+	$(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install -q -r requirements-sdk.txt
+	touch $@
+
+sdk-venv: $(SDK_VENV)/.installed
+
+test: setup sdk-venv
+	WITH_BROWSER=1 bash deploy/system-packages.sh
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Every problem of the bank: references on stored and fresh cases, samples, costs; prints the table.
+validate: bank
+	$(PY) manage.py validate --seeds 2
+
+bench: bank
+	$(PY) bench/sandbox.py
+	$(PY) bench/latency.py
+	$(PY) bench/stability.py
+
+# Production processes (PostgreSQL + Redis from DATABASE_URL / REDIS_URL; see deploy/).
+worker: setup
+	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/celery -A config worker -Q judge -c 2 -l info
+
+prod-run: setup
+	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --workers 2
+
+clean:
+	rm -rf var/static var/sdk-venv

@@ -1,0 +1,233 @@
+"""CodeArena / DMOJ v2 compatible endpoints, shaped so the public `codearena` SDK works unchanged.
+
+Envelope: {"api_version": "2.0", "method": "get"|"post", "fetched": <ISO>, "data": {...}}
+or, on error, "error": {"code": <http status>, "message": "..."} instead of "data".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from django.core.paginator import EmptyPage, Paginator
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from arena.api.auth import bearer_token
+from arena.models import Language, Participant, Problem, Submission
+from arena.rendering import render_statement
+from arena.selectors.problems import problem_get, problem_list
+from arena.selectors.submissions import submission_list
+from arena.services.participants import token_authenticate
+from arena.services.submissions import SubmissionRejected, submission_create
+
+PAGE_SIZE = 250
+
+
+def _envelope(
+    request: HttpRequest, *, data: dict[str, Any] | None = None, error: tuple[int, str] | None = None
+) -> JsonResponse:
+    body: dict[str, Any] = {
+        "api_version": "2.0",
+        "method": request.method.lower() if request.method else "get",
+        "fetched": timezone.now().isoformat(),
+    }
+    if error is not None:
+        body["error"] = {"code": error[0], "message": error[1]}
+        return JsonResponse(body, status=error[0])
+    body["data"] = data or {}
+    return JsonResponse(body)
+
+
+class _Denied(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _participant(request: HttpRequest, *, required: bool) -> Participant | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        if required:
+            raise _Denied(401, "Authentication required: send 'Authorization: Bearer <token>'.")
+        return None
+    raw = bearer_token(header)
+    participant = token_authenticate(raw) if raw else None
+    if participant is None:
+        raise _Denied(401, "Invalid or revoked token.")
+    return participant
+
+
+def _v2(method: str) -> Callable[[Callable[..., JsonResponse]], Callable[..., JsonResponse]]:
+    """Errors in the envelope, token auth instead of sessions (hence no CSRF), one method per view."""
+
+    def decorate(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method != method:
+                return _envelope(request, error=(405, f"use {method} on this endpoint"))
+            try:
+                return view(request, *args, **kwargs)
+            except _Denied as exc:
+                return _envelope(request, error=(exc.status, exc.message))
+            except SubmissionRejected as exc:
+                return _envelope(request, error=(exc.status, exc.message))
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return csrf_exempt(wrapped)
+
+    return decorate
+
+
+def _paged(request: HttpRequest, items: Any, render: Callable[[Any], dict[str, Any]]) -> JsonResponse:
+    try:
+        page_index = int(request.GET.get("page", "1"))
+    except ValueError:
+        return _envelope(request, error=(400, "page must be an integer"))
+    paginator = Paginator(items, PAGE_SIZE, allow_empty_first_page=True)
+    try:
+        page = paginator.page(page_index)
+    except EmptyPage:
+        return _envelope(request, error=(404, f"page {page_index} does not exist"))
+    objects = [render(obj) for obj in page.object_list]
+    return _envelope(
+        request,
+        data={
+            "current_object_count": len(objects),
+            "objects_per_page": PAGE_SIZE,
+            "page_index": page_index,
+            "has_more": page.has_next(),
+            "total_objects": paginator.count,
+            "total_pages": max(1, math.ceil(paginator.count / PAGE_SIZE)),
+            "objects": objects,
+        },
+    )
+
+
+def _problem_summary(problem: Problem) -> dict[str, Any]:
+    return {
+        "code": problem.code,
+        "name": problem.title,
+        "types": problem.tags,
+        "group": problem.get_difficulty_display(),
+        "points": problem.points,
+        "partial": False,
+        "is_organization_private": False,
+        "is_public": problem.is_public,
+    }
+
+
+def _problem_detail(problem: Problem) -> dict[str, Any]:
+    return {
+        **_problem_summary(problem),
+        "authors": [],
+        "time_limit": problem.time_limit_ms / 1000.0,
+        "memory_limit": problem.memory_limit_kb,
+        "short_circuit": False,
+        "languages": [c.value for c in Language],
+        "is_organization_private": False,
+        "organizations": [],
+        "description": problem.statement,
+        "description_html": render_statement(problem.statement),
+        "prompt": problem.starter_code.get(Language.PY3, ""),
+        "entry_point": problem.signature.get("name", ""),
+        "signature": problem.signature,
+        "samples": [{"input": c.input, "expected": c.expected} for c in problem.sample_cases()],
+        "difficulty": problem.difficulty,
+        "published_at": problem.published_at.isoformat(),
+    }
+
+
+def _status(submission: Submission) -> str:
+    return {"QU": "QU", "P": "P", "G": "G", "D": "D"}.get(submission.status, submission.status)
+
+
+def _submission(submission: Submission, *, with_cases: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": submission.pk,
+        "problem": submission.problem.code,
+        "user": submission.participant.display_name,
+        "date": submission.created_at.isoformat(),
+        "time": (submission.time_ms / 1000.0) if submission.time_ms is not None else None,
+        "memory": submission.memory_kb,
+        "points": submission.problem.points if submission.verdict == Submission.Verdict.AC else 0.0,
+        "language": submission.language,
+        "status": _status(submission),
+        "result": submission.verdict or None,
+        "message": submission.message,
+        "cost": submission.cost,
+        "cost_unit": submission.cost_unit,
+        "beyond": submission.beyond,
+        "dps": submission.dps,
+        "dps_norm": submission.dps_norm,
+        "es": submission.es,
+    }
+    if with_cases:
+        data["case_points"] = sum(1 for c in submission.cases.all() if c.verdict == "AC")
+        data["case_total"] = submission.cases_total
+        data["cases"] = [
+            {
+                "type": "case",
+                "case_id": case.ordinal,
+                "status": case.verdict,
+                "time": case.time_ms / 1000.0,
+                "memory": case.memory_kb,
+                "points": 1.0 if case.verdict == "AC" else 0.0,
+                "total": 1.0,
+                "feedback": case.message,
+            }
+            for case in submission.cases.all()
+        ]
+    return data
+
+
+@_v2("GET")
+def problems(request: HttpRequest) -> JsonResponse:
+    _participant(request, required=False)
+    items = problem_list(search=request.GET.get("search", ""), difficulty=request.GET.get("difficulty", ""))
+    return _paged(request, items, _problem_summary)
+
+
+@_v2("GET")
+def problem(request: HttpRequest, code: str) -> JsonResponse:
+    _participant(request, required=False)
+    found = problem_get(code)
+    if found is None:
+        return _envelope(request, error=(404, f"problem {code!r} does not exist"))
+    return _envelope(request, data={"object": _problem_detail(found)})
+
+
+@_v2("GET")
+def submissions(request: HttpRequest) -> JsonResponse:
+    participant = _participant(request, required=True)
+    items = submission_list(participant=participant, problem_code=request.GET.get("problem", ""))
+    return _paged(request, items, lambda s: _submission(s, with_cases=False))
+
+
+@_v2("GET")
+def submission(request: HttpRequest, submission_id: int) -> JsonResponse:
+    participant = _participant(request, required=True)
+    found = Submission.objects.select_related("problem", "participant").filter(id=submission_id).first()
+    if found is None or participant is None or found.participant_id != participant.pk:
+        return _envelope(request, error=(404, f"submission {submission_id} does not exist"))
+    return _envelope(request, data={"object": _submission(found, with_cases=True)})
+
+
+@_v2("POST")
+def submission_post(request: HttpRequest) -> JsonResponse:
+    participant = _participant(request, required=True)
+    assert participant is not None
+    code = request.POST.get("problem_code", "").strip()
+    language = request.POST.get("language", "")
+    source = request.POST.get("source", "")
+    missing = [name for name, value in (("problem_code", code), ("language", language)) if not value]
+    if missing:
+        return _envelope(request, error=(400, f"missing form field(s): {', '.join(missing)}"))
+    found = problem_get(code)
+    if found is None:
+        return _envelope(request, error=(404, f"problem {code!r} does not exist"))
+    created = submission_create(participant=participant, problem=found, language=language, source=source)
+    return _envelope(request, data={"status": "success", "id": created.pk, "submission": created.pk})

@@ -1,0 +1,354 @@
+"""Native REST API. Thin views: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from arena.models import ApiToken, Campaign, Language, Participant, Problem, Submission
+from arena.rendering import render_statement
+from arena.selectors.campaigns import campaign_report
+from arena.selectors.leaderboard import leaderboard_filters_from, leaderboard_rows
+from arena.selectors.problems import problem_get, problem_list
+from arena.selectors.submissions import access_submission, submission_list, submission_state
+from arena.services.campaigns import campaign_create, campaign_submit
+from arena.services.participants import participant_for_user, token_create, token_revoke
+from arena.services.submissions import SubmissionRejected, submission_create
+
+MAX_BATCH = 50
+
+
+class ProblemSummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    difficulty = serializers.CharField()
+    points = serializers.FloatField()
+    tags = serializers.ListField(child=serializers.CharField())
+    published_at = serializers.DateTimeField()
+    solvers = serializers.IntegerField(required=False)
+
+
+class ProblemDetailSerializer(ProblemSummarySerializer):
+    statement = serializers.CharField()
+    statement_html = serializers.SerializerMethodField()
+    signature = serializers.JSONField()
+    starter_code = serializers.JSONField()
+    time_limit_ms = serializers.IntegerField()
+    memory_limit_kb = serializers.IntegerField()
+    checker = serializers.CharField()
+    samples = serializers.SerializerMethodField()
+    languages = serializers.SerializerMethodField()
+
+    def get_statement_html(self, problem: Problem) -> str:
+        return render_statement(problem.statement)
+
+    def get_samples(self, problem: Problem) -> list[dict[str, Any]]:
+        return [{"input": c.input, "expected": c.expected} for c in problem.sample_cases()]
+
+    def get_languages(self, problem: Problem) -> list[dict[str, str]]:
+        return [{"key": c.value, "name": c.label} for c in Language]
+
+
+class CaseSerializer(serializers.Serializer):
+    ordinal = serializers.IntegerField()
+    kind = serializers.CharField()
+    verdict = serializers.CharField()
+    time_ms = serializers.FloatField()
+    memory_kb = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class SubmissionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    problem = serializers.CharField(source="problem.code")
+    participant = serializers.CharField(source="participant.display_name")
+    language = serializers.CharField()
+    status = serializers.CharField()
+    verdict = serializers.CharField()
+    message = serializers.CharField()
+    cases_done = serializers.IntegerField()
+    cases_total = serializers.IntegerField()
+    time_ms = serializers.FloatField(allow_null=True)
+    memory_kb = serializers.IntegerField(allow_null=True)
+    cost = serializers.FloatField(allow_null=True)
+    cost_unit = serializers.CharField()
+    cost_meter = serializers.CharField()
+    beyond = serializers.FloatField(allow_null=True)
+    dps = serializers.FloatField(allow_null=True)
+    dps_norm = serializers.FloatField(allow_null=True)
+    es = serializers.FloatField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    judged_at = serializers.DateTimeField(allow_null=True)
+    stream = serializers.SerializerMethodField()
+
+    def get_stream(self, submission: Submission) -> str:
+        return f"/ws/submission/{submission.stream_secret}/"
+
+
+class SubmissionDetailSerializer(SubmissionSerializer):
+    cases = CaseSerializer(many=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # A field called "source" cannot be declared on the class: it would shadow Field.source.
+        return {**super().get_fields(), "source": serializers.CharField()}
+
+
+class SubmissionInputSerializer(serializers.Serializer):
+    problem = serializers.SlugField()
+    language = serializers.CharField(max_length=32)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {**super().get_fields(), "source": serializers.CharField(trim_whitespace=False, allow_blank=True)}
+
+
+def _participant(request: Request) -> Participant:
+    return participant_for_user(request.user)
+
+
+def _problem_or_404(code: str) -> Problem:
+    problem = problem_get(code)
+    if problem is None:
+        from rest_framework.exceptions import NotFound
+
+        raise NotFound(f"No problem with code {code!r}.")
+    return problem
+
+
+class ProblemListApi(APIView):
+    @extend_schema(responses=ProblemSummarySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        problems = problem_list(
+            difficulty=request.query_params.get("difficulty", ""),
+            search=request.query_params.get("search", ""),
+            tag=request.query_params.get("tag", ""),
+        )
+        return Response(ProblemSummarySerializer(problems, many=True).data)
+
+
+class ProblemDetailApi(APIView):
+    @extend_schema(responses=ProblemDetailSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        return Response(ProblemDetailSerializer(_problem_or_404(code)).data)
+
+
+class SubmissionListCreateApi(APIView):
+    throttle_scope = "submissions"
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        return [permissions.IsAuthenticated()]
+
+    def get_throttles(self) -> list[Any]:
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(responses=SubmissionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        submissions = submission_list(
+            participant=_participant(request), problem_code=request.query_params.get("problem", "")
+        )
+        return Response(SubmissionSerializer(submissions[:200], many=True).data)
+
+    @extend_schema(request=SubmissionInputSerializer, responses={201: SubmissionSerializer})
+    def post(self, request: Request) -> Response:
+        data = SubmissionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = submission_create(
+            participant=_participant(request),
+            problem=_problem_or_404(data.validated_data["problem"]),
+            language=data.validated_data["language"],
+            source=data.validated_data["source"],
+        )
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+
+
+class SubmissionBatchCreateApi(APIView):
+    """Create up to 50 submissions at once; all or nothing."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "submissions"
+    throttle_classes = [ScopedRateThrottle]
+
+    @extend_schema(request=SubmissionInputSerializer(many=True), responses={201: SubmissionSerializer(many=True)})
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, list) or not 1 <= len(request.data) <= MAX_BATCH:
+            raise SubmissionRejected("invalid_batch", f"Send a JSON list of 1 to {MAX_BATCH} submissions.")
+        data = SubmissionInputSerializer(data=request.data, many=True)
+        data.is_valid(raise_exception=True)
+        participant = _participant(request)
+        with transaction.atomic():
+            created = [
+                submission_create(
+                    participant=participant,
+                    problem=_problem_or_404(item["problem"]),
+                    language=item["language"],
+                    source=item["source"],
+                )
+                for item in data.validated_data
+            ]
+        return Response(SubmissionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class SubmissionDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=SubmissionDetailSerializer)
+    def get(self, request: Request, submission_id: int) -> Response:
+        submission = access_submission(request.user, submission_id)
+        if submission is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound(f"No submission {submission_id} of yours.")
+        return Response(SubmissionDetailSerializer(submission).data)
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    dp = serializers.FloatField()
+    solved = serializers.IntegerField()
+    pass_rate = serializers.FloatField()
+    mean_beyond = serializers.FloatField(allow_null=True)
+    mean_dps = serializers.FloatField(allow_null=True)
+    mean_es = serializers.FloatField(allow_null=True)
+    attempted = serializers.IntegerField()
+    solved_by_difficulty = serializers.DictField(child=serializers.IntegerField())
+
+
+class LeaderboardApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=["all", "human", "model"]),
+            OpenApiParameter("difficulty", str, enum=["easy", "medium", "hard"]),
+            OpenApiParameter("language", str),
+            OpenApiParameter("published_after", OpenApiTypes.DATE, description="Only problems published after it."),
+            OpenApiParameter("window", str, enum=["all", "cutoff"], description="cutoff: each model only on "
+                             "problems published after its training cut-off."),
+            OpenApiParameter("rule", str, enum=["slide", "acceptance"]),
+        ],
+        responses=LeaderboardRowSerializer(many=True),
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        filters = leaderboard_filters_from(request.query_params)
+        return Response(LeaderboardRowSerializer(leaderboard_rows(filters=filters), many=True).data)
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokenListCreateApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=TokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(TokenSerializer(_participant(request).tokens.order_by("-id"), many=True).data)
+
+    @extend_schema(request=None, responses={201: TokenSerializer})
+    def post(self, request: Request) -> Response:
+        name = str(request.data.get("name", ""))[:100] if isinstance(request.data, dict) else ""
+        token, raw = token_create(participant=_participant(request), name=name)
+        return Response({**TokenSerializer(token).data, "token": raw}, status=status.HTTP_201_CREATED)
+
+
+class TokenRevokeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def delete(self, request: Request, token_id: int) -> Response:
+        token = get_object_or_404(ApiToken, id=token_id, participant=_participant(request))
+        token_revoke(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        me = _participant(request)
+        return Response({"username": request.user.get_username(), "display_name": me.display_name, "kind": me.kind})
+
+
+class SubmissionStateApi(APIView):
+    """The live-page snapshot (same shape as the WebSocket 'state' message); for polling clients."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request: Request, submission_id: int) -> Response:
+        submission = access_submission(request.user, submission_id)
+        if submission is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound(f"No submission {submission_id} of yours.")
+        return Response(submission_state(submission))
+
+
+class CampaignInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    k = serializers.IntegerField(min_value=1, max_value=100)
+
+
+def _campaign_or_404(request: Request, campaign_id: int) -> Campaign:
+    campaign = Campaign.objects.select_related("participant").filter(id=campaign_id).first()
+    if campaign is None or (campaign.participant.user_id != request.user.pk and not request.user.is_staff):
+        from rest_framework.exceptions import NotFound
+
+        raise NotFound(f"No campaign {campaign_id} of yours.")
+    return campaign
+
+
+class CampaignListCreateApi(APIView):
+    """Evaluation campaigns (models only): k samples per problem, reported as pass@k and Beyond@k."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        campaigns = Campaign.objects.filter(participant=_participant(request))
+        return Response([{"id": c.pk, "name": c.name, "k": c.k, "created_at": c.created_at} for c in campaigns])
+
+    @extend_schema(request=CampaignInputSerializer)
+    def post(self, request: Request) -> Response:
+        data = CampaignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        participant = _participant(request)
+        if participant.kind != Participant.Kind.MODEL:
+            raise SubmissionRejected("models_only", "Campaigns are for model participants.", status=403)
+        campaign = campaign_create(
+            participant=participant, name=data.validated_data["name"], k=data.validated_data["k"]
+        )
+        return Response({"id": campaign.pk, "name": campaign.name, "k": campaign.k}, status=status.HTTP_201_CREATED)
+
+
+class CampaignSubmitApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "submissions"
+    throttle_classes = [ScopedRateThrottle]
+
+    @extend_schema(request=SubmissionInputSerializer(many=True), responses={201: SubmissionSerializer(many=True)})
+    def post(self, request: Request, campaign_id: int) -> Response:
+        campaign = _campaign_or_404(request, campaign_id)
+        if not isinstance(request.data, list) or not 1 <= len(request.data) <= MAX_BATCH:
+            raise SubmissionRejected("invalid_batch", f"Send a JSON list of 1 to {MAX_BATCH} samples.")
+        data = SubmissionInputSerializer(data=request.data, many=True)
+        data.is_valid(raise_exception=True)
+        created = campaign_submit(campaign=campaign, items=list(data.validated_data))
+        return Response(SubmissionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class CampaignReportApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request: Request, campaign_id: int) -> Response:
+        return Response(campaign_report(_campaign_or_404(request, campaign_id)))

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from arena.services.bank import BANK_DIR, BankError, bank_folders, problem_load, read_folder
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the problem bank from fixtures/problems/. Unchanged folders are skipped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("codes", nargs="*", help="Only these problem codes.")
+        parser.add_argument("--dir", default=str(BANK_DIR), help="Bank directory.")
+        parser.add_argument("--force", action="store_true", help="Reload even when unchanged.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        folders = bank_folders(Path(options["dir"]))
+        if options["codes"]:
+            wanted = set(options["codes"])
+            folders = [f for f in folders if f.name in wanted]
+            missing = wanted - {f.name for f in folders}
+            if missing:
+                raise CommandError(f"no such problem folder: {', '.join(sorted(missing))}")
+        loaded = skipped = 0
+        errors: list[str] = []
+        started = time.monotonic()
+        for index, path in enumerate(folders, start=1):
+            self.stdout.write(f"[{index:>3}/{len(folders)}] {path.name:<32}", ending="")
+            self.stdout.flush()
+            try:
+                problem, changed = problem_load(folder=read_folder(path), force=options["force"])
+            except BankError as exc:
+                errors.append(str(exc))
+                self.stdout.write(self.style.ERROR("error"))
+                continue
+            if changed:
+                loaded += 1
+                self.stdout.write(self.style.SUCCESS(f"loaded ({problem.cases.count()} cases)"))
+            else:
+                skipped += 1
+                self.stdout.write("unchanged")
+        elapsed = time.monotonic() - started
+        self.stdout.write(f"{loaded} loaded, {skipped} unchanged, {len(errors)} failed in {elapsed:.1f}s")
+        if errors:
+            raise CommandError("\n".join(errors))

@@ -1,0 +1,291 @@
+"""Curation actions of DESIGN §10: validate, scale, calibrate, publish, rejudge."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from arena.models import Participant, Problem, ReferenceCost, Submission, TestCase
+from arena.rendering import render_statement
+from arena.scoring.efficiency import cluster_references
+from arena.services.bank import BankError, load_generator, reference_outputs
+from arena.services.calibration import case_specs, checker_spec, job_for, judge_host
+from arena.services.submissions import submission_rejudge
+from judge.grading import outputs_match
+from judge.meters import get_meter, measure_cost
+from judge.protocol import CaseSpec
+from judge.runner import judge_job
+from judge.sandbox import JailLimits, run_harness
+
+FRESH_SCALES = (1, 4, 16)
+
+
+@dataclass
+class ValidationReport:
+    problem: str
+    difficulty: str
+    cases: int
+    references: int
+    failures: list[str] = field(default_factory=list)
+    costs: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        values = [v for v in self.costs.values() if v > 0]
+        return max(values) / min(values) if len(values) >= 2 else 0.0
+
+    @property
+    def neighbour_ratio(self) -> float:
+        """The smallest cost ratio between references next to each other (sorted by cost)."""
+        values = sorted(v for v in self.costs.values() if v > 0)
+        ratios = [b / a for a, b in zip(values, values[1:])]
+        return min(ratios) if ratios else 0.0
+
+
+def _fresh_cases(problem: Problem, *, seeds: int) -> list[CaseSpec]:
+    """Cases drawn from the generator with new seeds; expected outputs from the canonical reference."""
+    if not problem.generator_source or seeds <= 0:
+        return []
+    canonical = problem.canonical_reference()
+    if canonical is None:
+        return []
+    generate = load_generator(problem.generator_source, problem.code)
+    rng = random.Random()
+    inputs = [generate(random.Random(rng.getrandbits(64)), scale) for _ in range(seeds) for scale in FRESH_SCALES]
+    outputs = reference_outputs(
+        source=canonical.source,
+        signature=problem.signature,
+        inputs=inputs,
+        time_limit_ms=problem.time_limit_ms,
+        label=problem.code,
+    )
+    return [
+        CaseSpec(ordinal=100_000 + i, kind="hidden", args=args, expected=expected)
+        for i, (args, expected) in enumerate(zip(inputs, outputs))
+    ]
+
+
+def _sanity(problem: Problem) -> list[str]:
+    problems = []
+    try:
+        if not render_statement(problem.statement).strip():
+            problems.append("statement renders empty")
+    except Exception as exc:  # a broken statement is a finding, not a crash
+        problems.append(f"statement does not render: {exc}")
+    if not 100 <= problem.time_limit_ms <= 20_000:
+        problems.append(f"time limit {problem.time_limit_ms} ms is outside 100..20000")
+    if not 16 * 1024 <= problem.memory_limit_kb <= 2 * 1024 * 1024:
+        problems.append(f"memory limit {problem.memory_limit_kb} KB is outside 16 MB..2 GB")
+    kinds = set(problem.cases.values_list("kind", flat=True))
+    for kind in (TestCase.Kind.SAMPLE, TestCase.Kind.HIDDEN):
+        if kind not in kinds:
+            problems.append(f"no {kind} cases")
+    # Imported tasks without a generator (e.g. HumanEval) are scored on correctness only; a
+    # problem with a generator must have performance inputs (run `scale`).
+    if TestCase.Kind.PERFORMANCE not in kinds and problem.generator_source:
+        problems.append("has a generator but no performance cases (run scale)")
+    if problem.references.count() < 1 or problem.canonical_reference() is None:
+        problems.append("no canonical reference")
+    return problems
+
+
+def problem_validate(*, problem: Problem, seeds: int = 0, measure: bool = True) -> ValidationReport:
+    """Every reference must agree with the stored expectations and the canonical reference on fresh
+    generator cases; samples must match the canonical output; the statement must render."""
+    stored = case_specs(problem, kinds=(TestCase.Kind.SAMPLE, TestCase.Kind.HIDDEN, TestCase.Kind.PERFORMANCE))
+    report = ValidationReport(problem.code, problem.difficulty, len(stored), problem.references.count())
+    report.failures += _sanity(problem)
+    canonical = problem.canonical_reference()
+    if canonical is not None:
+        samples = [c for c in stored if c.kind == TestCase.Kind.SAMPLE]
+        try:
+            got = reference_outputs(
+                source=canonical.source,
+                signature=problem.signature,
+                inputs=[c.args for c in samples],
+                time_limit_ms=problem.time_limit_ms,
+                label=problem.code,
+            )
+            checker = checker_spec(problem)
+            for case, output in zip(samples, got):
+                if not outputs_match(checker, case.args, output, case.expected):
+                    report.failures.append(
+                        f"sample {case.ordinal}: canonical gives {output!r}, stored {case.expected!r}"
+                    )
+        except BankError as exc:
+            report.failures.append(str(exc))
+    try:
+        fresh = _fresh_cases(problem, seeds=seeds)
+    except BankError as exc:
+        report.failures.append(f"generator: {exc}")
+        fresh = []
+    except Exception as exc:  # generator code is curator code; its crash is a finding
+        report.failures.append(f"generator: {type(exc).__name__}: {exc}")
+        fresh = []
+    report.cases += len(fresh)
+    meter = get_meter(settings.JUDGE_METER)
+    perf = [c for c in stored if c.kind == TestCase.Kind.PERFORMANCE]
+    for reference in problem.references.all():
+        outcome = judge_job(job_for(problem, reference.source, stored + fresh))
+        if outcome.verdict != "AC":
+            bad = next((c for c in outcome.cases if c.verdict != "AC"), None)
+            where = f" on case {bad.ordinal}" if bad else ""
+            report.failures.append(f"{reference.label}: {outcome.verdict}{where}: {outcome.message[:200]}")
+            continue
+        if measure and perf:
+            result = measure_cost(job_for(problem, reference.source, perf), perf, repeats=1, meter=meter)
+            if result.ok:
+                report.costs[reference.label] = result.cost
+            else:
+                report.failures.append(f"{reference.label}: {result.message}")
+    return report
+
+
+@dataclass
+class ScaleReport:
+    problem: str
+    scale: int = 0
+    steps: list[tuple[int, float, int]] = field(default_factory=list)  # (scale, slowest CPU ms, peak KB)
+    stopped_because: str = ""
+
+
+def problem_scale(
+    *,
+    problem: Problem,
+    wall_cpu_s: float = 2.0,
+    wall_memory_mb: int = 512,
+    max_doublings: int = 24,
+    perf_count: int = 2,
+    store: bool = True,
+) -> ScaleReport:
+    """EvalPerf-style: double the generator's scale from 1 until the slowest reference hits the
+    CPU or memory wall; keep the largest scale every reference finished within it."""
+    report = ScaleReport(problem.code)
+    if not problem.generator_source:
+        report.stopped_because = "no generator"
+        return report
+    generate = load_generator(problem.generator_source, problem.code)
+    references = list(problem.references.all())
+    limits = JailLimits.for_cpu(wall_cpu_s * 2 + 1, memory_kb=(wall_memory_mb + 256) * 1024)
+    scale = 1
+    for _ in range(max_doublings):
+        args = generate(random.Random(scale), scale)
+        slowest_ms, peak_kb = 0.0, 0
+        for reference in references:
+            run = run_harness(
+                {"source": reference.source, "signature": problem.signature, "cases": [{"ordinal": 1, "args": args}],
+                 "time_limit_ms": int(wall_cpu_s * 2000)},
+                limits,
+            )  # fmt: skip
+            finished = any(r.get("event") == "case" and r.get("status") == "ok" for r in run.records)
+            if not finished:
+                slowest_ms = float("inf")
+                break
+            slowest_ms = max(slowest_ms, run.cpu_ms)
+            peak_kb = max(peak_kb, run.max_rss_kb)
+        report.steps.append((scale, slowest_ms, peak_kb))
+        if slowest_ms == float("inf"):
+            report.stopped_because = f"scale {scale}: a reference did not finish within the limits"
+            break
+        if slowest_ms > wall_cpu_s * 1000 or peak_kb > wall_memory_mb * 1024:
+            report.stopped_because = f"scale {scale}: slowest reference {slowest_ms:.0f} ms CPU, {peak_kb // 1024} MB"
+            break
+        report.scale = scale
+        scale *= 2
+    else:
+        report.stopped_because = f"reached {max_doublings} doublings without hitting the wall"
+    if store and report.scale:
+        problem_set_performance_inputs(problem=problem, scale=report.scale, count=perf_count)
+    return report
+
+
+def problem_set_performance_inputs(*, problem: Problem, scale: int, count: int) -> None:
+    """Replace the performance cases with ``count`` generator inputs at ``scale``; references are re-calibrated."""
+    canonical = problem.canonical_reference()
+    if canonical is None:
+        raise BankError(f"{problem.code}: no canonical reference")
+    generate = load_generator(problem.generator_source, problem.code)
+    inputs = [generate(random.Random(scale * 1000 + i), scale) for i in range(count)]
+    outputs = reference_outputs(
+        source=canonical.source,
+        signature=problem.signature,
+        inputs=inputs,
+        time_limit_ms=problem.time_limit_ms,
+        label=problem.code,
+    )
+    with transaction.atomic():
+        problem.cases.filter(kind=TestCase.Kind.PERFORMANCE).delete()
+        start = (problem.cases.order_by("-ordinal").values_list("ordinal", flat=True).first() or 0) + 1
+        TestCase.objects.bulk_create(
+            TestCase(problem=problem, ordinal=start + i, kind=TestCase.Kind.PERFORMANCE, input=args, expected=out)
+            for i, (args, out) in enumerate(zip(inputs, outputs))
+        )
+        Problem.objects.filter(id=problem.pk).update(perf_scale=scale)
+        ReferenceCost.objects.filter(reference__problem=problem).delete()
+
+
+@dataclass
+class CalibrationReport:
+    problem: str
+    host: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def problem_calibrate(*, problem: Problem, repeats: int | None = None) -> CalibrationReport:
+    """Measure every reference on this host, cluster them, store costs, clusters and shares."""
+    meter = get_meter(settings.JUDGE_METER)
+    host = judge_host()
+    perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
+    report = CalibrationReport(problem.code, host)
+    measured: list[tuple[Any, Any]] = []
+    for reference in problem.references.all():
+        result = measure_cost(
+            job_for(problem, reference.source, perf), perf, repeats=repeats or settings.JUDGE_PERF_REPEATS, meter=meter
+        )
+        if not result.ok:
+            report.failures.append(f"{reference.label}: {result.message}")
+            continue
+        measured.append((reference, result))
+    clusters = cluster_references([result.cost for _, result in measured])
+    with transaction.atomic():
+        for reference, result in measured:
+            index = next(i for i, c in enumerate(clusters) if result.cost in c.members)
+            ReferenceCost.objects.update_or_create(
+                reference=reference,
+                host=host,
+                meter=meter.name,
+                defaults={
+                    "unit": result.unit,
+                    "cost": result.cost,
+                    "samples": result.samples,
+                    "environment": meter.fingerprint(),
+                    "cluster": index,
+                    "cumulative_share": clusters[index].cumulative_share,
+                },
+            )
+            report.rows.append(
+                {"reference": reference.label, "cost": result.cost, "unit": result.unit, "cluster": index,
+                 "share": clusters[index].cumulative_share}
+            )  # fmt: skip
+    return report
+
+
+def problem_publish(*, problem: Problem, public: bool) -> bool:
+    return bool(Problem.objects.filter(id=problem.pk).exclude(is_public=public).update(is_public=public))
+
+
+def submissions_rejudge(*, problem: Problem | None = None, participant: Participant | None = None) -> int:
+    """Queue every finished submission of a problem and/or a participant for judging again."""
+    if problem is None and participant is None:
+        raise ValueError("rejudge needs a problem or a participant")
+    submissions = Submission.objects.filter(status=Submission.Status.DONE)
+    if problem is not None:
+        submissions = submissions.filter(problem=problem)
+    if participant is not None:
+        submissions = submissions.filter(participant=participant)
+    return sum(submission_rejudge(submission=s) for s in submissions.order_by("id"))

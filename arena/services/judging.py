@@ -1,0 +1,210 @@
+"""Judge one submission: the service behind the Celery task and the in-process judge.
+
+Status moves QU → P → G → D only through conditional UPDATEs, so two workers that receive
+the same id (a redelivered message, a sweeper re-queue) can never both judge it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from arena.events import CaseEventThrottle, leaderboard_event, submission_event
+from arena.models import Submission, SubmissionCase, TestCase
+from arena.scoring.efficiency import beyond, cluster_references, dps, efficiency_share
+from arena.services.calibration import case_specs, job_for, judge_host, reference_costs
+from arena.services.standings import standing_update
+from judge.meters import get_meter, measure_cost
+from judge.protocol import CaseOutcome
+from judge.runner import judge_job
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+class JudgeFailure(RuntimeError):
+    """The judge (not the program) failed; the submission goes back to the queue or ends IE."""
+
+
+def submission_judge(*, submission_id: int) -> str | None:
+    """Judge if still queued. Returns the verdict, or None when another worker has it."""
+    host = judge_host()
+    claimed = Submission.objects.filter(id=submission_id, status=Submission.Status.QUEUED).update(
+        status=Submission.Status.PROCESSING,
+        judge_host=host,
+        judging_started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    submission = Submission.objects.select_related("problem", "participant").get(id=submission_id)
+    problem = submission.problem
+    cases = case_specs(problem, kinds=(TestCase.Kind.SAMPLE, TestCase.Kind.HIDDEN))
+    SubmissionCase.objects.filter(submission=submission).delete()
+    submission_event(submission_id, "grading-begin", total=len(cases), host=host)
+    throttle = CaseEventThrottle(submission_id)
+    done = 0
+
+    def on_case(outcome: CaseOutcome) -> None:
+        nonlocal done
+        done += 1
+        row = SubmissionCase.objects.create(
+            submission=submission,
+            ordinal=outcome.ordinal,
+            kind=outcome.kind,
+            verdict=outcome.verdict,
+            time_ms=outcome.time_ms,
+            memory_kb=outcome.memory_kb,
+            message=outcome.message,
+        )
+        Submission.objects.filter(id=submission_id).update(cases_done=done)
+        throttle.add(row.as_event(), done=done, total=len(cases))
+
+    outcome = judge_job(job_for(problem, submission.source, cases), on_case=on_case)
+    throttle.flush(done=done, total=len(cases))
+
+    fields: dict[str, object] = {
+        "verdict": outcome.verdict,
+        "message": outcome.message,
+        "time_ms": round(outcome.time_ms, 3),
+        "memory_kb": outcome.memory_kb,
+        "cases_total": len(cases),
+    }
+    if outcome.verdict == Submission.Verdict.AC:
+        Submission.objects.filter(id=submission_id, status=Submission.Status.PROCESSING).update(
+            status=Submission.Status.GRADING
+        )
+        fields.update(_efficiency(submission))
+        if fields.get("verdict") != Submission.Verdict.AC:
+            logger.info("submission %s accepted on tests but failed its performance run", submission_id)
+
+    with transaction.atomic():
+        finished = Submission.objects.filter(
+            id=submission_id, status__in=[Submission.Status.PROCESSING, Submission.Status.GRADING]
+        ).update(status=Submission.Status.DONE, judged_at=timezone.now(), **fields)
+        if not finished:
+            return None
+        submission.refresh_from_db()
+        if submission.campaign_id is None:  # campaign samples never touch the leaderboard
+            standing_update(participant_id=submission.participant_id, problem_id=problem.pk)
+        submission_event(
+            submission_id,
+            "grading-end",
+            verdict=submission.verdict,
+            message=submission.message,
+            time_ms=submission.time_ms,
+            memory_kb=submission.memory_kb,
+            cost=submission.cost,
+            cost_unit=submission.cost_unit,
+            scores={
+                "beyond": submission.beyond,
+                "dps": submission.dps,
+                "dps_norm": submission.dps_norm,
+                "es": submission.es,
+            },
+            done=done,
+            total=len(cases),
+        )
+        leaderboard_event(
+            problem=problem.code, participant=submission.participant.display_name, verdict=submission.verdict
+        )
+    return submission.verdict
+
+
+def _efficiency(submission: Submission) -> dict[str, object]:
+    """Measure the accepted program on the performance inputs and score it against the references."""
+    problem = submission.problem
+    meter = get_meter(settings.JUDGE_METER)
+    perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
+    if not perf:
+        return {}
+    references = reference_costs(problem, meter=meter)
+    result = measure_cost(
+        job_for(problem, submission.source, perf), perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter
+    )
+    if not result.ok:
+        # Performance runs check outputs too: a program cannot be fast only when measured.
+        return {
+            "verdict": Submission.Verdict.WA if "Wrong" in result.message else Submission.Verdict.TLE,
+            "message": result.message,
+        }
+    pool: list[float] = list(references) + list(
+        Submission.objects.filter(
+            problem=problem,
+            verdict=Submission.Verdict.AC,
+            cost_meter=meter.name,
+            judge_host=submission.judge_host,
+            campaign__isnull=True,
+        )
+        .exclude(id=submission.pk)
+        .exclude(cost__isnull=True)
+        .values_list("cost", flat=True)  # type: ignore[arg-type]
+    )
+    pool.append(result.cost)
+    clusters = cluster_references(references)
+    dps_score, dps_norm = dps(result.cost, clusters)
+    submission_event(submission.pk, "efficiency", cost=result.cost, unit=result.unit, meter=result.meter)
+    return {
+        "cost": round(result.cost, 3),
+        "cost_unit": result.unit,
+        "cost_meter": result.meter,
+        "beyond": round(beyond(result.cost, references), 4) if references else None,
+        "dps": round(dps_score, 4) if references else None,
+        "dps_norm": round(dps_norm, 4) if references else None,
+        "es": round(efficiency_share(result.cost, pool), 4),
+    }
+
+
+def submission_fail(*, submission_id: int, error: str, retry: bool) -> None:
+    """The judge failed. Re-queue (retry) or finish as IE; either way nothing stays stuck."""
+    logger.error("judge failure on submission %s: %s", submission_id, error)
+    active = [Submission.Status.PROCESSING, Submission.Status.GRADING]
+    if retry and Submission.objects.filter(id=submission_id, attempts__lt=MAX_ATTEMPTS).exists():
+        Submission.objects.filter(id=submission_id, status__in=active).update(status=Submission.Status.QUEUED)
+        return
+    logger.critical("submission %s ends as internal error after retries: %s", submission_id, error)
+    with transaction.atomic():
+        Submission.objects.filter(id=submission_id, status__in=active + [Submission.Status.QUEUED]).update(
+            status=Submission.Status.DONE,
+            verdict=Submission.Verdict.IE,
+            message="The judge failed on this submission; the operators have been alerted.",
+            judged_at=timezone.now(),
+        )
+        ids = Submission.objects.filter(id=submission_id).values_list("participant_id", "problem_id").first()
+        if ids is not None:
+            standing_update(participant_id=ids[0], problem_id=ids[1])
+        submission_event(submission_id, "internal-error", message="The judge failed on this submission.")
+
+
+def submissions_requeue_stuck(*, older_than_s: int | None = None) -> list[int]:
+    """Sweeper: submissions claimed by a worker that died go back to the queue (or end IE after
+    MAX_ATTEMPTS), and queued ones whose message was lost are sent again."""
+    from judge.dispatch import enqueue
+
+    age_s = settings.JUDGE_STUCK_AFTER_S if older_than_s is None else older_than_s
+    cutoff = timezone.now() - dt.timedelta(seconds=age_s)
+    active = [Submission.Status.PROCESSING, Submission.Status.GRADING]
+    requeued: list[int] = []
+    for submission_id, attempts in Submission.objects.filter(
+        status__in=active, judging_started_at__lte=cutoff
+    ).values_list("id", "attempts"):
+        if attempts >= MAX_ATTEMPTS:
+            submission_fail(submission_id=submission_id, error="worker lost on every attempt", retry=False)
+            continue
+        if Submission.objects.filter(id=submission_id, status__in=active, judging_started_at__lte=cutoff).update(
+            status=Submission.Status.QUEUED
+        ):
+            requeued.append(submission_id)
+    requeued += (
+        Submission.objects.filter(status=Submission.Status.QUEUED, created_at__lte=cutoff)
+        .exclude(id__in=requeued)
+        .values_list("id", flat=True)
+    )
+    for submission_id in requeued:
+        enqueue(submission_id)
+    return requeued

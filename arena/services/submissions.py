@@ -1,0 +1,107 @@
+"""Creating submissions and handing them to the judge."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from arena.models import Campaign, Language, Participant, Problem, Submission, SubmissionCase
+
+
+class SubmissionRejected(ValueError):
+    """The caller's fault: the message is safe to show, ``code`` is stable for API clients."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+LANGUAGE_ALIASES = (
+    {choice.value.lower(): choice.value for choice in Language}
+    | {choice.label.lower(): choice.value for choice in Language}
+    | {"python": "PY3", "python3": "PY3", "py": "PY3"}
+)
+
+
+def language_resolve(raw: str) -> str:
+    key = LANGUAGE_ALIASES.get((raw or "").strip().lower())
+    if key is None:
+        known = ", ".join(f"{c.value} ({c.label})" for c in Language)
+        raise SubmissionRejected("unknown_language", f"Unknown language {raw!r}. Known: {known}.")
+    return key
+
+
+def submission_create(
+    *, participant: Participant, problem: Problem, language: str, source: str, campaign: Campaign | None = None
+) -> Submission:
+    """Validate and store a submission, then queue it for judging once the row is committed."""
+    language_key = language_resolve(language)
+    if not isinstance(source, str) or not source.strip():
+        raise SubmissionRejected("empty_source", "The source code is empty.")
+    size = len(source.encode("utf-8", errors="replace"))
+    if size > settings.SUBMISSION_MAX_BYTES:
+        raise SubmissionRejected(
+            "source_too_large",
+            f"The source is {size} bytes; the limit is {settings.SUBMISSION_MAX_BYTES} bytes.",
+            status=413,
+        )
+    if "\x00" in source:
+        raise SubmissionRejected("invalid_source", "The source contains a NUL byte.")
+    queued = Submission.objects.filter(
+        participant=participant, status__in=[Submission.Status.QUEUED, Submission.Status.PROCESSING]
+    ).count()
+    # Campaign samples are bounded by k per problem instead of the interactive queue cap.
+    if campaign is None and queued >= settings.JUDGE_MAX_QUEUED_PER_PARTICIPANT:
+        raise SubmissionRejected(
+            "queue_full",
+            f"You already have {queued} submissions waiting; wait for them to be judged.",
+            status=429,
+        )
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            participant=participant,
+            problem=problem,
+            language=language_key,
+            source=source,
+            cases_total=problem.cases.exclude(kind="performance").count(),
+            campaign=campaign,
+        )
+        submission_enqueue(submission_id=submission.pk)
+    return submission
+
+
+def submission_enqueue(*, submission_id: int) -> None:
+    from arena.events import submission_event
+    from judge.dispatch import enqueue
+
+    submission_event(submission_id, "queued")
+    transaction.on_commit(lambda: enqueue(submission_id))
+
+
+@transaction.atomic
+def submission_rejudge(*, submission: Submission) -> bool:
+    """Put a finished submission back in the queue. Returns False if it is being judged now."""
+    updated = Submission.objects.filter(id=submission.pk, status=Submission.Status.DONE).update(
+        status=Submission.Status.QUEUED,
+        verdict="",
+        message="",
+        cases_done=0,
+        time_ms=None,
+        memory_kb=None,
+        cost=None,
+        beyond=None,
+        dps=None,
+        dps_norm=None,
+        es=None,
+        attempts=0,
+    )
+    if not updated:
+        return False
+    SubmissionCase.objects.filter(submission_id=submission.pk).delete()
+    from arena.services.standings import standing_update
+
+    standing_update(participant_id=submission.participant_id, problem_id=submission.problem_id)
+    submission_enqueue(submission_id=submission.pk)
+    return True

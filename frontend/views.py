@@ -1,0 +1,259 @@
+"""Pages for humans. Thin: parse the request, call one arena selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from arena.models import ApiToken, Campaign, Language, Participant, Problem, Submission
+from arena.rendering import render_statement
+from arena.selectors import plots
+from arena.selectors.campaigns import campaign_report
+from arena.selectors.leaderboard import LeaderboardFilters, leaderboard_filters_from, leaderboard_rows
+from arena.selectors.problems import problem_get, problem_list
+from arena.selectors.submissions import access_submission, submission_list, submission_state
+from arena.services.calibration import judge_host
+from arena.services.participants import participant_create, participant_for_user, token_create, token_revoke
+from arena.services.submissions import SubmissionRejected, submission_create
+from frontend.forms import SignUpForm, SubmitForm, TokenCreateForm
+from frontend.templatetags.arena_ui import STATUS_LABELS
+
+SUBMISSIONS_PER_PAGE = 50
+SCORE_LABELS = (("beyond", "Beyond"), ("dps", "DPS"), ("dps_norm", "DPS norm."), ("es", "ES"))
+LEADERBOARD_KINDS = {"all": "Everyone", Participant.Kind.HUMAN: "Humans", Participant.Kind.MODEL: "Models"}
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("problem-list")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = participant_create(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                kind=Participant.Kind.HUMAN,
+            )
+        except IntegrityError:  # someone took the name between validation and insert
+            form.add_error("username", "That username is taken.")
+        else:
+            login(request, participant.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(_safe_next(request, reverse("problem-list")))
+    return render(request, "frontend/signup.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_GET
+def problem_list_view(request: HttpRequest) -> HttpResponse:
+    difficulty = request.GET.get("difficulty", "")
+    if difficulty not in Problem.Difficulty.values:
+        difficulty = ""
+    search = request.GET.get("search", "").strip()[:100]
+    tag = request.GET.get("tag", "").strip()[:50]
+    problems = problem_list(difficulty=difficulty, search=search, tag=tag)
+    solved: set[str] = set()
+    if request.user.is_authenticated:
+        solved = set(
+            submission_list(participant=participant_for_user(request.user))
+            .filter(verdict=Submission.Verdict.AC)
+            .values_list("problem__code", flat=True)
+        )
+    return render(
+        request,
+        "frontend/problem_list.html",
+        {
+            "problems": problems,
+            "solved": solved,
+            "difficulties": Problem.Difficulty.choices,
+            "difficulty": difficulty,
+            "search": search,
+            "tag": tag,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
+    problem = problem_get(code)
+    if problem is None:
+        raise Http404(f"No problem {code!r}.")
+    error = ""
+    status = 200
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        form = SubmitForm(request.POST)
+        if form.is_valid():
+            try:
+                submission = submission_create(
+                    participant=participant_for_user(request.user),
+                    problem=problem,
+                    language=form.cleaned_data["language"],
+                    source=form.cleaned_data["source"],
+                )
+            except SubmissionRejected as exc:
+                # Re-render with the user's code still in the editor: losing it would be worse than the error.
+                error, status = exc.message, exc.status
+            else:
+                return redirect("submission-detail", submission_id=submission.pk)
+        else:
+            status = 400
+    else:
+        form = SubmitForm(initial=_editor_initial(request, problem))
+    recent: list[Submission] = []
+    if request.user.is_authenticated:
+        recent = list(submission_list(participant=participant_for_user(request.user), problem_code=problem.code)[:5])
+    context = {
+        "problem": problem,
+        "cost_plot": plots.cost_distribution(problem=problem, host=judge_host()),
+        "statement_html": render_statement(problem.statement),
+        "samples": list(problem.sample_cases()),
+        "form": form,
+        "error": error,
+        "recent": recent,
+    }
+    return render(request, "frontend/problem_detail.html", context, status=status)
+
+
+def _editor_initial(request: HttpRequest, problem: Problem) -> dict[str, str]:
+    """The starter code, or the source of one of the user's own submissions (``?from=<id>``)."""
+    from_id = request.GET.get("from", "")
+    if from_id.isdigit() and len(from_id) <= 18 and request.user.is_authenticated:
+        previous = access_submission(request.user, int(from_id))
+        if previous is not None and previous.problem_id == problem.pk:
+            return {"language": previous.language, "source": previous.source}
+    return {"language": Language.PY3, "source": problem.starter_code.get(Language.PY3, "")}
+
+
+@login_required
+@require_GET
+def submission_detail_view(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = access_submission(request.user, submission_id)
+    if submission is None:
+        raise Http404("No such submission of yours.")
+    state = submission_state(submission)
+    cost_plot = None
+    if submission.cost is not None:
+        cost_plot = plots.cost_distribution(
+            problem=submission.problem,
+            host=submission.judge_host,
+            meter=submission.cost_meter,
+            highlight=submission.cost,
+        )
+    context = {
+        "submission": submission,
+        "cost_plot": cost_plot,
+        "state": state,
+        "scores": [(key, label, state["scores"].get(key)) for key, label in SCORE_LABELS],
+        "verdict_labels": dict(Submission.Verdict.choices),
+        "status_labels": STATUS_LABELS,
+        "stream_path": f"/ws/submission/{submission.stream_secret}/",
+        "poll_url": reverse("api-submission-state", kwargs={"submission_id": submission.pk}),
+    }
+    return render(request, "frontend/submission_detail.html", context)
+
+
+@login_required
+@require_GET
+def submission_list_view(request: HttpRequest) -> HttpResponse:
+    submissions = submission_list(
+        participant=participant_for_user(request.user), problem_code=request.GET.get("problem", "")
+    )
+    page = Paginator(submissions, SUBMISSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "frontend/submission_list.html", {"page": page, "problem_code": request.GET.get("problem", "")}
+    )
+
+
+@require_GET
+def leaderboard_view(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "all")
+    if kind not in LEADERBOARD_KINDS:
+        kind = "all"
+    error = ""
+    try:
+        filters = leaderboard_filters_from({**request.GET.dict(), "kind": kind})
+    except SubmissionRejected as exc:
+        error, filters = exc.message, LeaderboardFilters(kind=kind)
+    rows = leaderboard_rows(filters=filters)
+    context = {
+        "rows": rows,
+        "plots": [
+            ("plot-dp", "Dynamic Points over time", plots.dp_over_time(kind=kind)),
+            ("plot-pass-beyond", "Pass rate against mean Beyond", plots.pass_vs_beyond(rows)),
+            ("plot-acceptance", "Acceptance rate by difficulty", plots.acceptance_by_difficulty()),
+        ],
+        "kind": kind,
+        "kinds": LEADERBOARD_KINDS.items(),
+        "difficulties": Problem.Difficulty.values,
+        "params": request.GET,
+        "error": error,
+    }
+    return render(request, "frontend/leaderboard.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_view(request: HttpRequest) -> HttpResponse:
+    participant = participant_for_user(request.user)
+    form = TokenCreateForm(request.POST or None)
+    new_token = ""
+    if request.method == "POST" and form.is_valid():
+        # The plain token goes straight into this response and nowhere else (not the session,
+        # not a flash message cookie): only its hash is ever stored.
+        _, new_token = token_create(participant=participant, name=form.cleaned_data["name"])
+        form = TokenCreateForm()
+    context = {
+        "participant": participant,
+        "tokens": participant.tokens.order_by("-id"),
+        "campaigns": participant.campaigns.order_by("-id")[:50],
+        "form": form,
+        "new_token": new_token,
+    }
+    return render(request, "frontend/profile.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, id=token_id, participant=participant_for_user(request.user))
+    token_revoke(token=token)
+    messages.success(request, f"Token {token.prefix}… revoked; it no longer authenticates.")
+    return redirect("profile")
+
+
+@login_required
+@require_GET
+def campaign_detail_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = Campaign.objects.select_related("participant").filter(id=campaign_id).first()
+    if campaign is None or (campaign.participant.user_id != request.user.pk and not request.user.is_staff):
+        raise Http404("No such campaign of yours.")
+    report = campaign_report(campaign)
+    keys = [f"{metric}@{k}" for k in sorted({1, campaign.k}) for metric in ("pass", "beyond", "dps")]
+    context = {
+        "report": report,
+        "metric_keys": keys,
+        "overall_values": [report["overall"][key] for key in keys],
+        "difficulty_rows": [
+            (difficulty, [values[key] for key in keys], values["problems"])
+            for difficulty, values in report["per_difficulty"].items()
+        ],
+        "problem_rows": [(row, [row[key] for key in keys]) for row in report["problems"]],
+    }
+    return render(request, "frontend/campaign_detail.html", context)

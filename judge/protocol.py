@@ -1,0 +1,53 @@
+"""The typed boundary between arena (models, services) and judge (sandbox, grading, meters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CheckerKind = Literal["exact", "float", "unordered", "custom"]
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    ordinal: int
+    kind: str  # sample | hidden | performance
+    args: list[Any]
+    expected: Any
+
+
+@dataclass(frozen=True)
+class CheckerSpec:
+    kind: CheckerKind = "exact"
+    float_tolerance: float = 1e-6
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class JudgeJob:
+    source: str
+    signature: dict[str, Any]
+    cases: list[CaseSpec]
+    checker: CheckerSpec
+    time_limit_ms: int
+    memory_limit_kb: int
+
+
+@dataclass
+class CaseOutcome:
+    ordinal: int
+    kind: str
+    verdict: str
+    time_ms: float = 0.0
+    memory_kb: int = 0
+    message: str = ""
+
+
+@dataclass
+class JudgeOutcome:
+    verdict: str
+    message: str
+    cases: list[CaseOutcome] = field(default_factory=list)
+    time_ms: float = 0.0
+    memory_kb: int = 0
+    cpu_ms: float = 0.0

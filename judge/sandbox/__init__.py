@@ -1,0 +1,5 @@
+"""Run untrusted code in nsjail and observe it from outside."""
+
+from judge.sandbox.nsjail import JailLimits, JailRun, SandboxUnavailable, run_harness
+
+__all__ = ["JailLimits", "JailRun", "SandboxUnavailable", "run_harness"]

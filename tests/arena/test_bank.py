@@ -1,0 +1,52 @@
+"""The problem bank: shape, and every reference solution agreeing with the canonical one."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from arena.models import Problem
+from arena.models import TestCase as Case
+from arena.services.bank import BANK_DIR, bank_folders, problem_load, read_folder
+from arena.services.curation import problem_validate
+
+
+@pytest.fixture(scope="module")
+def bank(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> list[str]:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        codes = [problem_load(folder=read_folder(path), force=True)[0].code for path in bank_folders()]
+    yield codes
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        Problem.objects.all().delete()
+
+
+def test_the_bank_has_four_problems_of_each_difficulty_with_node_types() -> None:
+    folders = [read_folder(path) for path in bank_folders(BANK_DIR)]
+    assert len(folders) >= 12
+    counts = Counter(folder.meta["difficulty"] for folder in folders)
+    assert min(counts["easy"], counts["medium"], counts["hard"]) >= 4
+    types = {p["type"] for folder in folders for p in folder.meta["signature"]["params"]}
+    assert {"ListNode", "TreeNode"} <= types
+    assert all(len(folder.references) >= 3 for folder in folders)
+    assert all("# label:" in source.splitlines()[0] for folder in folders for _, _, source in folder.references)
+
+
+@pytest.mark.django_db
+def test_every_problem_has_samples_hidden_and_performance_cases(bank: list[str]) -> None:
+    for problem in Problem.objects.all():
+        kinds = Counter(problem.cases.values_list("kind", flat=True))
+        assert kinds[Case.Kind.SAMPLE] >= 2, problem.code
+        assert kinds[Case.Kind.HIDDEN] >= 5, problem.code
+        assert kinds[Case.Kind.PERFORMANCE] >= 1, problem.code
+        assert problem.starter_code["PY3"].strip()
+
+
+@pytest.mark.django_db
+def test_every_reference_passes_stored_and_fresh_cases(bank: list[str]) -> None:
+    failures = {}
+    for problem in Problem.objects.all():
+        report = problem_validate(problem=problem, seeds=1, measure=False)
+        if report.failures:
+            failures[problem.code] = report.failures
+    assert failures == {}
