@@ -63,6 +63,7 @@ validate: bank
 bench: bank
 	$(PY) bench/sandbox.py
 	$(PY) bench/latency.py
+	$(PY) bench/leaderboard.py
 	$(PY) bench/stability.py
 
 # Production processes (PostgreSQL + Redis from DATABASE_URL / REDIS_URL; see deploy/).

@@ -210,6 +210,9 @@ class Submission(models.Model):
     cost = models.FloatField(null=True, blank=True, help_text="Efficiency measurement on the performance inputs.")
     cost_unit = models.CharField(max_length=16, blank=True)
     cost_meter = models.CharField(max_length=32, blank=True)
+    cost_environment = models.CharField(
+        max_length=64, blank=True, help_text="The meter's fingerprint: only costs with the same one are compared."
+    )
     beyond = models.FloatField(null=True, blank=True)
     dps = models.FloatField(null=True, blank=True)
     dps_norm = models.FloatField(null=True, blank=True)

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from arena.models import Problem, Submission
+
+# easy → medium → hard, not alphabetical (which puts "hard" before "medium").
+DIFFICULTY_ORDER = Case(
+    *(When(difficulty=name, then=Value(rank)) for rank, name in enumerate(("easy", "medium", "hard"))),
+    default=Value(3),
+    output_field=IntegerField(),
+)
 
 
 def problem_list(*, difficulty: str = "", search: str = "", tag: str = "") -> QuerySet[Problem]:
@@ -17,7 +24,7 @@ def problem_list(*, difficulty: str = "", search: str = "", tag: str = "") -> Qu
         problems = problems.filter(Q(title__icontains=search) | Q(code__icontains=search))
     if tag:
         problems = problems.filter(tags__icontains=tag)
-    return problems.order_by("difficulty", "code")
+    return problems.order_by(DIFFICULTY_ORDER, "code")
 
 
 def problem_get(code: str) -> Problem | None:

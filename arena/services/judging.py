@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from arena.events import CaseEventThrottle, leaderboard_event, submission_event
 from arena.models import Submission, SubmissionCase, TestCase
-from arena.scoring.efficiency import beyond, cluster_references, dps, efficiency_share
 from arena.services.calibration import case_specs, job_for, judge_host, reference_costs
+from arena.services.rescoring import Pool, problem_rescore
 from arena.services.standings import standing_update
 from judge.meters import get_meter, measure_cost
 from judge.protocol import CaseOutcome
@@ -79,6 +79,7 @@ def submission_judge(*, submission_id: int) -> str | None:
         Submission.objects.filter(id=submission_id, status=Submission.Status.PROCESSING).update(
             status=Submission.Status.GRADING
         )
+        submission_event(submission_id, "efficiency-begin", done=done, total=len(cases))
         fields.update(_efficiency(submission))
         if fields.get("verdict") != Submission.Verdict.AC:
             logger.info("submission %s accepted on tests but failed its performance run", submission_id)
@@ -90,6 +91,10 @@ def submission_judge(*, submission_id: int) -> str | None:
         if not finished:
             return None
         submission.refresh_from_db()
+        if submission.cost is not None:
+            problem_rescore(problem_id=problem.pk, pool=Pool(submission.judge_host, submission.cost_meter,
+                                                             submission.cost_environment))  # fmt: skip
+            submission.refresh_from_db()
         if submission.campaign_id is None:  # campaign samples never touch the leaderboard
             standing_update(participant_id=submission.participant_id, problem_id=problem.pk)
         submission_event(
@@ -117,13 +122,13 @@ def submission_judge(*, submission_id: int) -> str | None:
 
 
 def _efficiency(submission: Submission) -> dict[str, object]:
-    """Measure the accepted program on the performance inputs and score it against the references."""
+    """Measure the accepted program on the performance inputs (its scores come from problem_rescore)."""
     problem = submission.problem
     meter = get_meter(settings.JUDGE_METER)
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
     if not perf:
         return {}
-    references = reference_costs(problem, meter=meter)
+    reference_costs(problem, meter=meter)  # calibrates this host first if it never has
     result = measure_cost(
         job_for(problem, submission.source, perf), perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter
     )
@@ -133,30 +138,14 @@ def _efficiency(submission: Submission) -> dict[str, object]:
             "verdict": Submission.Verdict.WA if "Wrong" in result.message else Submission.Verdict.TLE,
             "message": result.message,
         }
-    pool: list[float] = list(references) + list(
-        Submission.objects.filter(
-            problem=problem,
-            verdict=Submission.Verdict.AC,
-            cost_meter=meter.name,
-            judge_host=submission.judge_host,
-            campaign__isnull=True,
-        )
-        .exclude(id=submission.pk)
-        .exclude(cost__isnull=True)
-        .values_list("cost", flat=True)  # type: ignore[arg-type]
-    )
-    pool.append(result.cost)
-    clusters = cluster_references(references)
-    dps_score, dps_norm = dps(result.cost, clusters)
     submission_event(submission.pk, "efficiency", cost=result.cost, unit=result.unit, meter=result.meter)
+    # The scores come from problem_rescore once the verdict is stored: ES moves with every
+    # accepted solution of the problem, so this submission and the others are scored together.
     return {
         "cost": round(result.cost, 3),
         "cost_unit": result.unit,
         "cost_meter": result.meter,
-        "beyond": round(beyond(result.cost, references), 4) if references else None,
-        "dps": round(dps_score, 4) if references else None,
-        "dps_norm": round(dps_norm, 4) if references else None,
-        "es": round(efficiency_share(result.cost, pool), 4),
+        "cost_environment": meter.fingerprint(),
     }
 
 

@@ -83,6 +83,10 @@ def submission_enqueue(*, submission_id: int) -> None:
 @transaction.atomic
 def submission_rejudge(*, submission: Submission) -> bool:
     """Put a finished submission back in the queue. Returns False if it is being judged now."""
+    measured = Submission.objects.filter(id=submission.pk, cost__isnull=False).values_list(
+        "judge_host", "cost_meter", "cost_environment"
+    )
+    pool = next(iter(measured), None)
     updated = Submission.objects.filter(id=submission.pk, status=Submission.Status.DONE).update(
         status=Submission.Status.QUEUED,
         verdict="",
@@ -100,7 +104,11 @@ def submission_rejudge(*, submission: Submission) -> bool:
     if not updated:
         return False
     SubmissionCase.objects.filter(submission_id=submission.pk).delete()
+    from arena.services.rescoring import Pool, problem_rescore
     from arena.services.standings import standing_update
+
+    if pool is not None:  # its cost leaves the problem's pool until it is measured again
+        problem_rescore(problem_id=submission.problem_id, pool=Pool(*pool))
 
     standing_update(participant_id=submission.participant_id, problem_id=submission.problem_id)
     submission_enqueue(submission_id=submission.pk)

@@ -148,3 +148,11 @@ def test_openapi_schema_and_docs_are_served(client: Client, db: None) -> None:
     assert schema.status_code == 200
     assert b"/api/submissions/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_problems_are_listed_easy_to_hard(client: Client, db: None) -> None:
+    from tests.conftest import load_problem
+
+    for code in ("word-ladder", "coin-pile-arrangements", "two-sum"):  # hard, medium, easy
+        load_problem(code)
+    assert [p["difficulty"] for p in client.get("/api/problems/").json()] == ["easy", "medium", "hard"]

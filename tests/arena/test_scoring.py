@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arena.scoring.efficiency import beyond, cluster_references, dps, efficiency_share
+from arena.scoring.efficiency import SharePool, beyond, cluster_references, dps, efficiency_share
 from arena.scoring.rules import dynamic_points, get_rule
 
 
@@ -63,3 +63,33 @@ def test_efficiency_share_counts_solutions_at_least_as_slow() -> None:
     assert efficiency_share(10, pool) == 1.0
     assert efficiency_share(30, pool) == 0.5
     assert efficiency_share(41, pool) == 0.0
+
+
+def test_tie_share_treats_costs_within_the_meters_resolution_as_equal() -> None:
+    clusters = cluster_references([100, 1000, 10, 900, 95])
+    # 10.4 is 4% slower than the fastest representative (10): a tie at 5%, slower at 0%.
+    assert dps(10.4, clusters) == pytest.approx((0.8, 2 / 3))
+    assert dps(10.4, clusters, tie=0.05) == pytest.approx((1.0, 1.0))
+    # 10.6 is 6% slower: 10 < 10.6 × 0.95 = 10.07, so not a tie even at 5%.
+    assert dps(10.6, clusters, tie=0.05) == pytest.approx((0.8, 2 / 3))
+    pool = [10.0, 20.0, 30.0, 40.0]
+    # 31 × 0.95 = 29.45: 30 and 40 count; 32 × 0.95 = 30.4: only 40.
+    assert efficiency_share(31, pool) == 0.25
+    assert efficiency_share(31, pool, tie=0.05) == 0.5
+    assert efficiency_share(32, pool, tie=0.05) == 0.25
+
+
+def test_share_pool_matches_one_at_a_time() -> None:
+    pool = [10.0, 20.0, 20.0, 30.0, 40.0, 41.0]
+    costs = [5.0, 10.0, 19.5, 20.0, 21.0, 40.5, 50.0]
+    for tie in (0.0, 0.05):
+        shares = SharePool(pool, tie=tie)
+        assert [shares.share(c) for c in costs] == pytest.approx([efficiency_share(c, pool, tie=tie) for c in costs])
+        assert [shares.share(c, outside=True) for c in costs] == pytest.approx(
+            [efficiency_share(c, [*pool, c], tie=tie) for c in costs]
+        )
+    shares = SharePool(pool, tie=0.05)
+    # 20 × 0.95 = 19: five of six are at least as slow; 22 × 0.95 = 20.9: three.
+    assert [shares.share(20.0), shares.share(22.0)] == pytest.approx([5 / 6, 3 / 6])
+    assert SharePool([]).share(3.0) == 1.0
+    assert SharePool([]).share(3.0, outside=True) == 1.0

@@ -93,6 +93,9 @@
         state.done = Math.max(state.done, msg.done || 0);
         state.total = msg.total || state.total;
         break;
+      case "efficiency-begin":
+        if (!isFinal()) state.status = "G";
+        break;
       case "efficiency":
         if (!isFinal()) state.status = "G";
         state.cost = msg.cost;
@@ -191,8 +194,8 @@
     verdict.className = "verdict " + (final && state.verdict ? verdictClass(state.verdict) : "pending");
     verdict.dataset.verdict = state.verdict;
     verdict.dataset.status = state.status;
-    // No event marks the start of the efficiency run (status G), but it starts exactly when
-    // every test has passed, so the page can say so instead of "Running tests" at 100%.
+    // "efficiency-begin" marks the efficiency run (status G); a page that missed the event (it
+    // loaded in between) still knows the run starts exactly when every test has passed.
     var shownStatus = state.status;
     if (shownStatus === "P" && state.total && state.done >= state.total && allCasesPassed()) {
       shownStatus = "G";

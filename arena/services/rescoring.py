@@ -1,0 +1,106 @@
+"""Keep efficiency scores live: ES depends on every accepted solution of the problem, Beyond and
+DPS on the references' calibrated costs, so one verdict or one calibration re-scores the problem.
+
+Only costs measured with one meter, one fingerprint (meter method + interpreter) and on one host
+are ever compared. Costs measured under another fingerprint keep the scores they were given
+(a re-judge measures them again); the current pool never mixes them in.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+
+from arena.models import ReferenceCost, Standing, Submission
+from arena.scoring.efficiency import SharePool, beyond, cluster_references, dps
+from judge.meters import tie_share
+
+
+class Pool(NamedTuple):
+    """Where a cost was measured: costs are comparable only within one pool."""
+
+    host: str
+    meter: str
+    environment: str
+
+
+class _Measured(NamedTuple):
+    id: int
+    cost: float
+    campaign_id: int | None
+    beyond: float | None
+    dps: float | None
+    dps_norm: float | None
+    es: float | None
+
+
+SCORE_FIELDS = ("beyond", "dps", "dps_norm", "es")
+
+
+class Scorer:
+    """Beyond, DPS, DPS_norm and ES of costs against one problem's references and pool."""
+
+    def __init__(self, references: list[float], pooled: list[float], *, tie: float) -> None:
+        self.references = references
+        self.clusters = cluster_references(references)
+        self.shares = SharePool(references + pooled, tie=tie)
+        self.tie = tie
+
+    def scores(self, cost: float, *, outside: bool = False) -> dict[str, float | None]:
+        """Rounded as stored. ``outside``: the solution is not part of the pool (see SharePool)."""
+        dps_score, dps_norm = dps(cost, self.clusters, tie=self.tie)
+        known = bool(self.references)
+        return {
+            "beyond": round(beyond(cost, self.references), 4) if known else None,
+            "dps": round(dps_score, 4) if known else None,
+            "dps_norm": round(dps_norm, 4) if known else None,
+            "es": round(self.shares.share(cost, outside=outside), 4),
+        }
+
+
+def pool_references(*, problem_id: int, pool: Pool) -> list[float]:
+    return list(
+        ReferenceCost.objects.filter(
+            reference__problem_id=problem_id, host=pool.host, meter=pool.meter, environment=pool.environment
+        ).values_list("cost", flat=True)
+    )
+
+
+def problem_rescore(*, problem_id: int, pool: Pool) -> int:
+    """Re-score every accepted submission of the problem measured in ``pool`` and the standings
+    that count them. Four queries whatever the size (two reads, one batched update of the
+    submissions whose scores moved, one update of their standings). Returns how many moved.
+
+    Evaluation-campaign samples are scored against the pool (as one more member of it) but are
+    never part of it, so a campaign cannot move anyone's ES.
+    """
+    references = pool_references(problem_id=problem_id, pool=pool)
+    rows = [
+        _Measured(*row)
+        for row in Submission.objects.filter(
+            problem_id=problem_id,
+            verdict=Submission.Verdict.AC,
+            status=Submission.Status.DONE,
+            judge_host=pool.host,
+            cost_meter=pool.meter,
+            cost_environment=pool.environment,
+            cost__isnull=False,
+        ).values_list("id", "cost", "campaign_id", *SCORE_FIELDS)
+    ]
+    scorer = Scorer(references, [row.cost for row in rows if row.campaign_id is None], tie=tie_share(pool.meter))
+    moved: list[Submission] = []
+    for row in rows:
+        scores = scorer.scores(row.cost, outside=row.campaign_id is not None)
+        if any(getattr(row, name) != scores[name] for name in SCORE_FIELDS):
+            moved.append(Submission(id=row.id, **scores))
+    if not moved:
+        return 0
+    with transaction.atomic():
+        Submission.objects.bulk_update(moved, SCORE_FIELDS, batch_size=500)
+        counted = Submission.objects.filter(pk=OuterRef("submission_id"))
+        Standing.objects.filter(problem_id=problem_id, solved=True, submission_id__in=[s.id for s in moved]).update(
+            **{name: Subquery(counted.values(name)[:1]) for name in ("es", "beyond", "dps")}
+        )
+    return len(moved)
