@@ -21,6 +21,7 @@ Knobs (environment):
   STABILITY_REPEATS    JUDGE_PERF_REPEATS for the robust method (default: the setting, 3)
   STABILITY_METER      the robust method's meter (default: JUDGE_METER, normally cpu)
   STABILITY_NAIVE      0 to skip the naive measurement
+  STABILITY_VERBOSE    1 to print every measurement's samples
 Runs on a throwaway SQLite database. Part of `make bench`.
 """
 
@@ -43,6 +44,7 @@ DEFAULT_PROBLEMS = "rival-free-teams,transmission-echo,warmest-stretch,spiral-ga
 PROBLEMS = [p for p in os.environ.get("STABILITY_PROBLEMS", DEFAULT_PROBLEMS).split(",") if p]
 REJUDGES = int(os.environ.get("STABILITY_REJUDGES", "10"))
 NAIVE = os.environ.get("STABILITY_NAIVE", "1") != "0"
+VERBOSE = os.environ.get("STABILITY_VERBOSE", "0") != "0"
 GOAL_SD = 0.03
 GOAL_SAME = 0.9
 GOAL_TAU = 0.95
@@ -234,6 +236,8 @@ def run(methods: list[Method], problems: list[Any]) -> None:
         low = sorted(result.samples)[:2]
         active[-1].runs.append(len(result.samples))
         active[-1].spreads.append((low[-1] - low[0]) / low[0] if low and low[0] else 0.0)
+        if VERBOSE:
+            print(f"  {active[-1].tag}: cost {result.cost:.4g} from samples {[round(x, 1) for x in result.samples]}")
         return result
 
     judging.measure_cost = watched

@@ -94,6 +94,13 @@ class JailRun:
     jail_log: str = ""
     instrument_log: str = ""  # valgrind's report (Instrument.valgrind_args); the program can write to it too
     counter: float | None = None  # what Instrument.attach's reader returned after the reap
+    # cpuacct usage when the job was handed over (Instrument.settle), None when not measured
+    cpu_before_job_ms: float | None = None
+
+    @property
+    def job_cpu_ms(self) -> float | None:
+        """CPU time from the hand-over of the job to the reap: the program, not the start-up."""
+        return None if self.cpu_before_job_ms is None else max(0.0, self.cpu_ms - self.cpu_before_job_ms)
 
     @property
     def cpu_timeout(self) -> bool:
@@ -117,11 +124,17 @@ class Instrument:
     ``attach``: called with the nsjail pid after fork and before exec, so a counter it opens on
     that pid with inherit=1 sees every process and thread the jail will start. It returns the
     reader called once the jail is reaped; the value lands in ``JailRun.counter``.
+    ``settle``: hand the job over only once the started jail is idle (the interpreter is up and
+    the harness waits for its job on stdin), and note the jail's CPU usage at that moment in
+    ``JailRun.cpu_before_job_ms``. Start-up is the same for every program, but its few
+    milliseconds of variance are noise on every cost; no submitted code runs before hand-over,
+    so nothing a program does can move CPU time out of the counted window.
     """
 
     hash_seed: int | None = None
     valgrind_args: tuple[str, ...] = ()
     attach: Callable[[int], Callable[[], float | None]] | None = None
+    settle: bool = False
 
 
 def valgrind_install() -> tuple[str, str] | None:
@@ -554,6 +567,28 @@ WARM_POOL = WarmPool(size=int(os.environ.get("JUDGE_WARM_JAILS", "2")))
 atexit.register(WARM_POOL.clear)
 
 
+SETTLE_POLL_S = 0.005
+SETTLE_TIMEOUT_S = 5.0
+
+
+def _settled_usage_ms(jail: _Jail) -> float | None:
+    """The jail's cpuacct usage once it has stopped moving for two polls in a row (the harness
+    blocks reading its job); None without cgroups or if it never settles (counted from start)."""
+    previous = jail.account.usage_ms()
+    quiet = 0
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while previous is not None and time.monotonic() < deadline:
+        time.sleep(SETTLE_POLL_S)
+        current = jail.account.usage_ms()
+        if current is None:
+            return None
+        quiet = quiet + 1 if current - previous < 0.01 else 0
+        if quiet >= 2:
+            return current
+        previous = current
+    return None
+
+
 def run_harness(
     job: dict[str, Any],
     limits: JailLimits,
@@ -569,12 +604,13 @@ def run_harness(
     if instrument is not None:
         warm = False
     jail = WARM_POOL.acquire(limits) if warm else _start(limits, instrument=instrument)
+    cpu_before_job_ms = _settled_usage_ms(jail) if instrument is not None and instrument.settle else None
     payload = json.dumps({**job, "result_fd": jail.result_w}).encode()
     os.close(jail.result_w)
     jail.result_w = -1  # closed exactly once: a second close could hit a reused descriptor
     proc = jail.proc
     started = time.monotonic()
-    run = JailRun()
+    run = JailRun(cpu_before_job_ms=cpu_before_job_ms)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
 
     def feed() -> None:

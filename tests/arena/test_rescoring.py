@@ -12,6 +12,7 @@ from arena.services.participants import participant_create
 from arena.services.rescoring import Pool, pool_references, problem_rescore
 from arena.services.standings import standing_update
 from arena.services.submissions import submission_rejudge
+from judge.meters import CpuMeter
 
 pytestmark = pytest.mark.django_db
 POOL = Pool("judge-1", "cpu", "cpu/min-confirm0.02:x86_64:python3.11-test")
@@ -62,7 +63,7 @@ def test_a_new_accepted_solution_moves_everyones_es_and_standing(two_sum: Proble
 
 def test_ties_within_the_meters_resolution_are_equal(two_sum: Problem) -> None:
     calibrated(two_sum, [10.0, 100.0, 1000.0])
-    # 4% slower than the fastest reference: a tie for cpu (5%), so the top cluster and ES
+    # 4% slower than the fastest reference: a tie for cpu (10%), so the top cluster and ES
     # counts the reference; an exactly counted meter (valgrind, tie 0) says it is slower.
     copy = measured(participant_create(username="alice"), two_sum, 10.4)
     problem_rescore(problem_id=two_sum.pk, pool=POOL)
@@ -109,7 +110,7 @@ def test_judging_rejudging_and_calibrating_rescore(
     assert len(reference_costs) == 3
 
     def expected_es(cost: float, pool_costs: list[float]) -> float:
-        return round(sum(1 for c in pool_costs if c >= cost * 0.95) / len(pool_costs), 4)
+        return round(sum(1 for c in pool_costs if c >= cost * (1 - CpuMeter.tie_share)) / len(pool_costs), 4)
 
     assert fast.es == expected_es(fast.cost, [*reference_costs, fast.cost])
     slow = judge(rival, two_sum, two_sum.references.get(label="O(n^2) all pairs").source)

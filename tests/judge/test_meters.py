@@ -235,3 +235,24 @@ def test_a_slow_meter_gets_proportionally_more_time() -> None:
     assert scaled_payload["time_limit_ms"] == 1000 * ValgrindMeter.slowdown
     assert scaled.cpu_time_s == 3 * ValgrindMeter.slowdown and scaled.memory_kb == limits.memory_kb
     assert CpuMeter().scaled_limits(payload, limits) == (payload, limits)
+
+
+def test_the_cpu_meter_counts_from_the_hand_over_and_still_sees_hidden_children() -> None:
+    from judge.sandbox.nsjail import Instrument
+
+    limits = JailLimits.for_cpu(5, memory_kb=256 * 1024)
+    empty = run_harness(meters.EMPTY_JOB, limits, instrument=Instrument(settle=True))
+    assert empty.cpu_before_job_ms is not None and empty.job_cpu_ms is not None
+    # The interpreter's start-up happens before the hand-over and is left out.
+    assert empty.cpu_before_job_ms > 5 * empty.job_cpu_ms
+    # Work done in a child process after the hand-over counts like the harness's own.
+    hidden = (
+        "import os\npid = os.fork()\nif pid == 0:\n    s = 0\n    for i in range(3_000_000):\n        s += i * i\n"
+        "    os._exit(0)\nos.waitpid(pid, 0)\nreturn n"
+    )
+    job = loop_job(hidden, n=3)
+    payload = {"source": job.source, "signature": job.signature, "cases": [{"ordinal": 1, "args": [3]}],
+               "time_limit_ms": 4000}  # fmt: skip
+    run = run_harness(payload, limits, instrument=Instrument(settle=True))
+    assert [r.get("output") for r in run.records if r.get("event") == "case"] == [3]
+    assert run.job_cpu_ms is not None and run.job_cpu_ms > 100
