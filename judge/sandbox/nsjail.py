@@ -200,6 +200,11 @@ def _library_mounts() -> list[str]:
     return args
 
 
+# Valgrind reserves a few descriptors below RLIMIT_NOFILE for itself; keep every descriptor
+# we pass in clear of them, with room to spare.
+VALGRIND_RESERVED_FDS = 64
+
+
 def build_command(
     limits: JailLimits,
     *,
@@ -212,6 +217,12 @@ def build_command(
     memory_mb = max(16, limits.memory_kb // 1024)
     valgrind = instrument is not None and bool(instrument.valgrind_args)
     address_space_mb = 2 * memory_mb + VALGRIND_EXTRA_MB if valgrind else memory_mb
+    open_files = limits.open_files
+    if valgrind:
+        # Valgrind keeps the top of the descriptor range (below RLIMIT_NOFILE) for itself and
+        # answers EBADF for any descriptor there: in a worker with ~50 descriptors open, the
+        # result pipe passed to the harness landed in that range and every run reported nothing.
+        open_files = max(open_files, max(result_fd, report_fd or 0) + 1) + VALGRIND_RESERVED_FDS
     # fmt: off
     cmd = [
         nsjail_binary(),
@@ -231,7 +242,7 @@ def build_command(
         "--rlimit_cpu", str(limits.cpu_time_s),
         "--rlimit_as", str(address_space_mb),
         "--rlimit_fsize", str(max(1, limits.file_size_kb // 1024)),
-        "--rlimit_nofile", str(limits.open_files),
+        "--rlimit_nofile", str(open_files),
         "--rlimit_core", "0",
         "--rlimit_stack", str(min(memory_mb // 2, 256)),
         "--rlimit_nproc", "soft",

@@ -366,10 +366,12 @@ def test_faking_the_clock_does_not_lower_the_measured_cost() -> None:
 
 
 def test_cpu_burned_in_unreaped_children_is_counted() -> None:
+    # The parent waits until both children have exited (their ends of a pipe close) without
+    # reaping them: rusage would never see them, the cgroup must.
     source = method(
-        "import os\nfor _ in range(2):\n    if os.fork() == 0:\n"
+        "import os\nr, w = os.pipe()\nfor _ in range(2):\n    if os.fork() == 0:\n        os.close(r)\n"
         + "".join(f"        {line}\n" for line in WORK.splitlines())
-        + "        os._exit(0)\nimport time\ntime.sleep(1.5)\nreturn a + b"
+        + "        os._exit(0)\nos.close(w)\nos.read(r, 1)\nreturn a + b"
     )
     alone = run_harness({"source": method(WORK + "return a + b"), "signature": ADD_SIGNATURE,
                          "cases": [{"ordinal": 1, "args": [1, 2]}], "time_limit_ms": 3000},

@@ -256,3 +256,17 @@ def test_the_cpu_meter_counts_from_the_hand_over_and_still_sees_hidden_children(
     run = run_harness(payload, limits, instrument=Instrument(settle=True))
     assert [r.get("output") for r in run.records if r.get("event") == "case"] == [3]
     assert run.job_cpu_ms is not None and run.job_cpu_ms > 100
+
+
+def test_valgrind_works_in_a_worker_with_many_descriptors_open() -> None:
+    """Valgrind answers EBADF for descriptors near RLIMIT_NOFILE; a busy worker's pipes land there."""
+    import os
+
+    held = [os.open("/dev/null", os.O_RDONLY) for _ in range(60)]
+    try:
+        linear = loop_job(LINEAR, n=20_000)
+        result = measure_cost(linear, linear.cases, repeats=1, meter=get_meter("valgrind"))
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert result.ok, result.message
