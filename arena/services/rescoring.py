@@ -90,11 +90,13 @@ def problem_rescore(*, problem_id: int, pool: Pool) -> int:
         ).values_list("id", "cost", "campaign_id", *SCORE_FIELDS)
     ]
     scorer = Scorer(references, [row.cost for row in rows if row.campaign_id is None], tie=tie_share(pool.meter))
-    moved: list[Submission] = []
+    moved: list[tuple[float | None, ...]] = []  # the new scores, then the submission id
+    moved_ids: list[int] = []
     for row in rows:
         scores = scorer.scores(row.cost, outside=row.campaign_id is not None)
         if any(getattr(row, name) != scores[name] for name in SCORE_FIELDS):
-            moved.append(Submission(id=row.id, **scores))
+            moved.append((*(scores[name] for name in SCORE_FIELDS), row.id))
+            moved_ids.append(row.id)
     if not moved:
         return 0
     # One prepared UPDATE for every moved row: ORM bulk_update compiles a CASE WHEN expression
@@ -105,10 +107,10 @@ def problem_rescore(*, problem_id: int, pool: Pool) -> int:
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET {assignments} WHERE id = %s",
-                [(*(getattr(s, name) for name in SCORE_FIELDS), s.id) for s in moved],
+                moved,
             )
         counted = Submission.objects.filter(pk=OuterRef("submission_id"))
-        Standing.objects.filter(problem_id=problem_id, solved=True, submission_id__in=[s.id for s in moved]).update(
+        Standing.objects.filter(problem_id=problem_id, solved=True, submission_id__in=moved_ids).update(
             **{name: Subquery(counted.values(name)[:1]) for name in ("es", "beyond", "dps")}
         )
     return len(moved)
