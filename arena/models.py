@@ -213,6 +213,12 @@ class Submission(models.Model):
     cost_environment = models.CharField(
         max_length=64, blank=True, help_text="The meter's fingerprint: only costs with the same one are compared."
     )
+    cost_detail = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the cost was arrived at: the plain measurement and, when it was measured again "
+        "beside the nearest reference, that reference, its costs then and now, and the ratio.",
+    )
     beyond = models.FloatField(null=True, blank=True)
     dps = models.FloatField(null=True, blank=True)
     dps_norm = models.FloatField(null=True, blank=True)

@@ -90,6 +90,7 @@ class Method:
     calibrations: list[dict[str, float]] = field(default_factory=lambda: [{}, {}])  # "problem/label" -> cost
     runs: list[int] = field(default_factory=list)  # measurement runs per re-judge
     spreads: list[float] = field(default_factory=list)  # (second smallest - smallest) / smallest sample
+    beside: list[int] = field(default_factory=list)  # runs of re-judges measured again beside a reference
     seconds: float = 0.0
 
     def activate(self) -> None:
@@ -211,6 +212,10 @@ def rejudge(method: Method, submission_id: int) -> None:
     if submission.verdict != Submission.Verdict.AC or submission.cost is None:
         raise SystemExit(f"{row.problem} / {row.label}: re-judged {submission.verdict} {submission.message}")
     row.costs.append(submission.cost)
+    if VERBOSE and "anchor" in submission.cost_detail:
+        detail = submission.cost_detail
+        print(f"  {method.tag}: beside {detail['anchor_label']!r}: {detail['beside']} / {detail['anchor_now']} "
+              f"x {detail['anchor_calibrated']} = {submission.cost}")  # fmt: skip
     row.beyond.append(submission.beyond or 0.0)
     row.es.append(submission.es or 0.0)
     row.dps.append(submission.dps or 0.0)
@@ -219,6 +224,7 @@ def rejudge(method: Method, submission_id: int) -> None:
 def run(methods: list[Method], problems: list[Any]) -> None:
     """Calibrate twice, submit, re-judge REJUDGES times: each step taken by every method in turn,
     and the re-judges round-robin over the solutions, as a real queue would interleave them."""
+    import arena.services.calibration as calibration
     import arena.services.judging as judging
 
     for index in (0, 1):
@@ -240,7 +246,15 @@ def run(methods: list[Method], problems: list[Any]) -> None:
             print(f"  {active[-1].tag}: cost {result.cost:.4g} from samples {[round(x, 1) for x in result.samples]}")
         return result
 
+    interleaved = calibration.measure_interleaved
+
+    def watched_beside(*args: Any, **kwargs: Any) -> Any:
+        results = interleaved(*args, **kwargs)
+        active[-1].beside.append(sum(len(result.samples) for result in results))
+        return results
+
     judging.measure_cost = watched
+    calibration.measure_interleaved = watched_beside
     try:
         for _ in range(REJUDGES):
             for position in range(len(ids[methods[0].tag])):
@@ -249,6 +263,7 @@ def run(methods: list[Method], problems: list[Any]) -> None:
                     rejudge(method, ids[method.tag][position])
     finally:
         judging.measure_cost = measure
+        calibration.measure_interleaved = interleaved
 
 
 def sd(values: list[float]) -> float:
@@ -309,6 +324,11 @@ def report(method: Method) -> dict[str, dict[str, float]]:
         f"  measurement runs per re-judge: mean {statistics.mean(method.runs):.1f}, max {max(method.runs)}; "
         f"two smallest samples more than 2% apart: {unconfirmed:.0%} of re-judges"
     )
+    if method.beside:
+        print(
+            f"  measured again beside the nearest reference: {len(method.beside)} of {len(method.runs)} re-judges, "
+            f"{statistics.mean(method.beside):.1f} more runs each (submission and reference together)"
+        )
     print(f"  Kendall's tau, two calibrations: {tau_within:.3f} within problems, "
           f"{tau_all:.3f} over all references of all problems")  # fmt: skip
     figures["tau"] = {"within": tau_within, "all": tau_all}

@@ -84,6 +84,11 @@ class CostMeter(ABC):
     # The meter's resolution as a share of a cost: scores treat costs this close as equal
     # (arena/scoring/efficiency.py). 0 for a meter that gives the same program the same count.
     tie_share: ClassVar[float] = 0.0
+    # Costs drift with the host over seconds to minutes: a submission whose cost lies within
+    # this share of a calibrated reference's is measured again, interleaved with that reference,
+    # and its cost is expressed in the calibration's terms (arena/services/calibration.py).
+    # 0: never (a meter whose counts do not drift).
+    anchor_window: ClassVar[float] = 0.0
 
     @abstractmethod
     def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
@@ -162,6 +167,11 @@ class CpuMeter(CostMeter):
     # relative sd of ~2-3.5% (bench/stability.py); the difference of two such costs (a
     # submission against a calibrated reference) ~4.2%. 10% is ~2.4 sd of that difference.
     tie_share: ClassVar[float] = 0.10
+    # The host drifts by up to ~10% between a calibration and a re-judge minutes later, which
+    # is what flipped re-submitted copies of a reference across the tie share; 30% covers that
+    # drift with room to spare, so every cost that could land on the wrong side of a reference
+    # is compared with it in the same stretch of time.
+    anchor_window: ClassVar[float] = 0.30
 
     def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
         # Counted from the hand-over of the job: the interpreter's start-up (~35 ms here) is
@@ -468,23 +478,49 @@ def measure_cost(job: JudgeJob, perf_cases: list[CaseSpec], *, repeats: int, met
 
     Outputs are checked on every run, so a program cannot be fast only when it is measured.
     """
+    return measure_interleaved([job], perf_cases, repeats=repeats, meter=meter)[0]
+
+
+def measure_interleaved(
+    jobs: list[JudgeJob], perf_cases: list[CaseSpec], *, repeats: int, meter: CostMeter
+) -> list[CostResult]:
+    """Measure several programs on the same performance inputs, one run of each in turn, so
+    that a slow stretch of the host falls on all of them alike; each is measured until the
+    meter has enough of its samples. A program whose run fails gets its failure and is not
+    run again; the others go on.
+    """
     if not perf_cases:
-        return CostResult(ok=False, message="the problem has no performance inputs")
-    payload, limits = meter.scaled_limits(harness_job(job, perf_cases), limits_for(job, len(perf_cases)))
-    samples: list[float] = []
-    while not samples or not meter.enough(samples, repeats=repeats):
-        sample = meter.measure_once(payload, limits)
-        failure = check_sample(job, perf_cases, sample)
-        if failure:
-            return CostResult(ok=False, message=failure)
-        samples.append(sample.cost)
-    return CostResult(
-        ok=True,
-        cost=max(0.0, meter.summarize(samples) - meter.baseline()),
-        unit=meter.unit,
-        meter=meter.name,
-        samples=samples,
-    )
+        return [CostResult(ok=False, message="the problem has no performance inputs") for _ in jobs]
+    prepared = [meter.scaled_limits(harness_job(job, perf_cases), limits_for(job, len(perf_cases))) for job in jobs]
+    samples: list[list[float]] = [[] for _ in jobs]
+    failures: list[str] = ["" for _ in jobs]
+
+    def measuring(index: int) -> bool:
+        own = samples[index]
+        return not failures[index] and (not own or not meter.enough(own, repeats=repeats))
+
+    while any(measuring(index) for index in range(len(jobs))):
+        for index, job in enumerate(jobs):
+            if not measuring(index):
+                continue
+            payload, limits = prepared[index]
+            sample = meter.measure_once(payload, limits)
+            failures[index] = check_sample(job, perf_cases, sample)
+            if not failures[index]:
+                samples[index].append(sample.cost)
+    baseline = meter.baseline() if any(not failure for failure in failures) else 0.0
+    return [
+        CostResult(ok=False, message=failure)
+        if failure
+        else CostResult(
+            ok=True,
+            cost=max(0.0, meter.summarize(own) - baseline),
+            unit=meter.unit,
+            meter=meter.name,
+            samples=own,
+        )
+        for own, failure in zip(samples, failures, strict=True)
+    ]
 
 
 PERF_FAILURES = {

@@ -82,6 +82,7 @@ class SubmissionSerializer(serializers.Serializer):
     cost = serializers.FloatField(allow_null=True)
     cost_unit = serializers.CharField()
     cost_meter = serializers.CharField()
+    cost_detail = serializers.JSONField()
     beyond = serializers.FloatField(allow_null=True)
     dps = serializers.FloatField(allow_null=True)
     dps_norm = serializers.FloatField(allow_null=True)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import socket
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from arena.models import Problem, ReferenceCost, TestCase
-from judge.meters import CostMeter, get_meter, measure_cost
+from judge.meters import CostMeter, CostResult, get_meter, measure_cost, measure_interleaved
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
+
+logger = logging.getLogger(__name__)
 
 
 def judge_host() -> str:
@@ -38,7 +43,7 @@ def job_for(problem: Problem, source: str, cases: list[CaseSpec]) -> JudgeJob:
     )
 
 
-def reference_costs(problem: Problem, *, meter: CostMeter | None = None, recalibrate: bool = False) -> list[float]:
+def reference_costs(problem: Problem, *, meter: CostMeter | None = None) -> list[float]:
     """Costs of the problem's references on this host, measuring those not yet calibrated here."""
     meter = meter or get_meter(settings.JUDGE_METER)
     host = judge_host()
@@ -46,7 +51,7 @@ def reference_costs(problem: Problem, *, meter: CostMeter | None = None, recalib
     costs: list[float] = []
     for reference in problem.references.all():
         stored = ReferenceCost.objects.filter(reference=reference, host=host, meter=meter.name).first()
-        if stored is not None and stored.environment == meter.fingerprint() and not recalibrate:
+        if stored is not None and stored.environment == meter.fingerprint():
             costs.append(stored.cost)
             continue
         result = measure_cost(
@@ -66,3 +71,58 @@ def reference_costs(problem: Problem, *, meter: CostMeter | None = None, recalib
             pass
         costs.append(result.cost)
     return costs
+
+
+@dataclass(frozen=True)
+class Measured:
+    """An accepted program's cost on this host, and how it was arrived at (``Submission.cost_detail``)."""
+
+    cost: float
+    detail: dict[str, object]
+
+
+def cost_beside_reference(
+    problem: Problem, job: JudgeJob, perf: list[CaseSpec], first: CostResult, *, meter: CostMeter
+) -> Measured | CostResult:
+    """Express a cost that lies close to a calibrated reference's in the calibration's terms.
+
+    A drifting meter (``anchor_window``) compares costs measured minutes apart: a reference's
+    calibrated cost and a submission's cost now. When ``first`` (the submission's own
+    measurement) lies within the window of a reference's calibrated cost, the submission and that
+    reference are measured again, run by run in turn, and the cost is their ratio times the
+    reference's calibrated cost; far from every reference, drift cannot change which side of a
+    reference a cost falls on, and ``first`` stands. Returns the failed CostResult when the
+    submission fails a performance run while measured again.
+    """
+    detail: dict[str, object] = {"measured": round(first.cost, 3), "samples": len(first.samples)}
+    if not meter.anchor_window or first.cost <= 0:
+        return Measured(first.cost, detail)
+    host = judge_host()
+    calibrated = [
+        stored
+        for stored in ReferenceCost.objects.filter(
+            reference__problem=problem, host=host, meter=meter.name, environment=meter.fingerprint(), cost__gt=0
+        ).select_related("reference")
+    ]
+    nearest = min(calibrated, key=lambda stored: abs(math.log(first.cost / stored.cost)), default=None)
+    if nearest is None or abs(math.log(first.cost / nearest.cost)) > math.log1p(meter.anchor_window):
+        return Measured(first.cost, detail)
+    mine, theirs = measure_interleaved(
+        [job, job_for(problem, nearest.reference.source, perf)], perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter
+    )
+    if not mine.ok:
+        return mine
+    if not theirs.ok or theirs.cost <= 0:
+        # The judge's side failed (a reference that passed calibration): keep the plain cost.
+        logger.warning("reference %s failed beside a submission: %s", nearest.reference_id, theirs.message)
+        return Measured(first.cost, {**detail, "anchor_failed": theirs.message[:200]})
+    ratio = mine.cost / theirs.cost
+    detail.update(
+        anchor=nearest.reference_id,
+        anchor_label=nearest.reference.label,
+        anchor_calibrated=round(nearest.cost, 3),
+        anchor_now=round(theirs.cost, 3),
+        beside=round(mine.cost, 3),
+        ratio=round(ratio, 5),
+    )
+    return Measured(ratio * nearest.cost, detail)

@@ -14,7 +14,7 @@ from arena.rendering import render_statement
 from arena.scoring.efficiency import cluster_references
 from arena.services.bank import BankError, load_generator, reference_outputs
 from arena.services.calibration import case_specs, checker_spec, job_for, judge_host
-from arena.services.rescoring import Pool, problem_rescore
+from arena.services.rescoring import Pool, anchored_costs_refresh, problem_rescore
 from arena.services.submissions import submission_rejudge
 from judge.grading import outputs_match
 from judge.meters import get_meter, measure_cost
@@ -273,8 +273,11 @@ def problem_calibrate(*, problem: Problem, repeats: int | None = None) -> Calibr
                 {"reference": reference.label, "cost": result.cost, "unit": result.unit, "cluster": index,
                  "share": clusters[index].cumulative_share}
             )  # fmt: skip
-        # Submissions measured under this fingerprint are re-scored against the new costs.
-        problem_rescore(problem_id=problem.pk, pool=Pool(host, meter.name, meter.fingerprint()))
+        # Submissions measured under this fingerprint are re-scored against the new costs; those
+        # measured beside a reference follow that reference's new cost first.
+        pool = Pool(host, meter.name, meter.fingerprint())
+        anchored_costs_refresh(problem_id=problem.pk, pool=pool)
+        problem_rescore(problem_id=problem.pk, pool=pool)
     return report
 
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from arena.events import CaseEventThrottle, leaderboard_event, submission_event
 from arena.models import Submission, SubmissionCase, TestCase
-from arena.services.calibration import case_specs, job_for, judge_host, reference_costs
+from arena.services.calibration import case_specs, cost_beside_reference, job_for, judge_host, reference_costs
 from arena.services.rescoring import Pool, problem_rescore
 from arena.services.standings import standing_update
-from judge.meters import get_meter, measure_cost
+from judge.meters import CostResult, get_meter, measure_cost
 from judge.protocol import CaseOutcome
 from judge.runner import judge_job
 
@@ -129,23 +129,24 @@ def _efficiency(submission: Submission) -> dict[str, object]:
     if not perf:
         return {}
     reference_costs(problem, meter=meter)  # calibrates this host first if it never has
-    result = measure_cost(
-        job_for(problem, submission.source, perf), perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter
-    )
-    if not result.ok:
+    job = job_for(problem, submission.source, perf)
+    result = measure_cost(job, perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter)
+    measured = cost_beside_reference(problem, job, perf, result, meter=meter) if result.ok else result
+    if isinstance(measured, CostResult):
         # Performance runs check outputs too: a program cannot be fast only when measured.
         return {
-            "verdict": Submission.Verdict.WA if "Wrong" in result.message else Submission.Verdict.TLE,
-            "message": result.message,
+            "verdict": Submission.Verdict.WA if "Wrong" in measured.message else Submission.Verdict.TLE,
+            "message": measured.message,
         }
-    submission_event(submission.pk, "efficiency", cost=result.cost, unit=result.unit, meter=result.meter)
+    submission_event(submission.pk, "efficiency", cost=measured.cost, unit=result.unit, meter=result.meter)
     # The scores come from problem_rescore once the verdict is stored: ES moves with every
     # accepted solution of the problem, so this submission and the others are scored together.
     return {
-        "cost": round(result.cost, 3),
+        "cost": round(measured.cost, 3),
         "cost_unit": result.unit,
         "cost_meter": result.meter,
         "cost_environment": meter.fingerprint(),
+        "cost_detail": measured.detail,
     }
 
 

@@ -68,6 +68,37 @@ def pool_references(*, problem_id: int, pool: Pool) -> list[float]:
     )
 
 
+def anchored_costs_refresh(*, problem_id: int, pool: Pool) -> int:
+    """After a re-calibration: costs measured beside a reference (``cost_detail["anchor"]``) are
+    that reference's calibrated cost times the measured ratio, so they follow its new cost.
+    Returns how many costs changed; call problem_rescore afterwards."""
+    calibrated = dict(
+        ReferenceCost.objects.filter(
+            reference__problem_id=problem_id, host=pool.host, meter=pool.meter, environment=pool.environment
+        ).values_list("reference_id", "cost")
+    )
+    changed: list[Submission] = []
+    for submission in Submission.objects.filter(
+        problem_id=problem_id,
+        status=Submission.Status.DONE,
+        judge_host=pool.host,
+        cost_meter=pool.meter,
+        cost_environment=pool.environment,
+        cost__isnull=False,
+    ).only("id", "cost", "cost_detail"):
+        detail = submission.cost_detail or {}
+        reference_cost = calibrated.get(detail.get("anchor"))  # type: ignore[arg-type]
+        if reference_cost is None or "ratio" not in detail:
+            continue
+        cost = round(float(detail["ratio"]) * reference_cost, 3)
+        if cost != submission.cost:
+            submission.cost = cost
+            submission.cost_detail = {**detail, "anchor_calibrated": round(reference_cost, 3)}
+            changed.append(submission)
+    Submission.objects.bulk_update(changed, ["cost", "cost_detail"], batch_size=500)
+    return len(changed)
+
+
 def problem_rescore(*, problem_id: int, pool: Pool) -> int:
     """Re-score every accepted submission of the problem measured in ``pool`` and the standings
     that count them. Four statements whatever the size (two reads, one prepared update executed for

@@ -3,16 +3,21 @@ problem, and the standings follow. Only costs of one host, meter and fingerprint
 
 from __future__ import annotations
 
-import pytest
+from typing import Any, ClassVar
 
-from arena.models import Campaign, Participant, Problem, ReferenceCost, Standing, Submission
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+
+from arena.models import Campaign, Participant, Problem, ReferenceCost, ReferenceSolution, Standing, Submission
 from arena.services.curation import problem_calibrate
 from arena.services.judging import submission_judge
 from arena.services.participants import participant_create
 from arena.services.rescoring import Pool, pool_references, problem_rescore
 from arena.services.standings import standing_update
 from arena.services.submissions import submission_rejudge
-from judge.meters import CpuMeter
+from judge.meters import METERS, CpuMeter, Sample
+from judge.sandbox import JailLimits
 
 pytestmark = pytest.mark.django_db
 POOL = Pool("judge-1", "cpu", "cpu/min-confirm0.02:x86_64:python3.11-test")
@@ -135,3 +140,86 @@ def test_judging_rejudging_and_calibrating_rescore(
     low, high = min(reference_costs), max(reference_costs)
     assert fast.beyond == round((high - min(max(fast.cost, low), high)) / (high - low), 4)
     assert Standing.objects.get(participant=contestant, problem=two_sum).beyond == fast.beyond
+
+
+class DriftingMeter(CpuMeter):
+    """The cpu meter on a host that drifts: every run is really made (outputs are checked), but
+    its cost is the program's fixed work times the host's current speed factor."""
+
+    name = "cpu-drift-test"
+    drift: ClassVar[float] = 1.0
+    work: ClassVar[dict[str, float]] = {}
+
+    def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
+        sample = super().measure_once(payload, limits)
+        return Sample(self.work.get(payload["source"], 50.0) * self.drift, sample.records, sample.failure)
+
+    def baseline(self) -> float:
+        return 0.0
+
+
+class DriftingUnanchoredMeter(DriftingMeter):
+    name = "cpu-drift-unanchored-test"
+    anchor_window: ClassVar[float] = 0.0
+
+
+@pytest.fixture
+def drifting(two_sum: Problem, monkeypatch: pytest.MonkeyPatch) -> dict[str, ReferenceSolution]:
+    references = {r.label: r for r in two_sum.references.all()}
+    monkeypatch.setattr(DriftingMeter, "work", {r.source: cost for r, cost in zip(
+        references.values(), (10.0, 100.0, 1000.0), strict=True)})  # fmt: skip
+    monkeypatch.setattr(DriftingMeter, "drift", 1.0)
+    for meter in (DriftingMeter, DriftingUnanchoredMeter):
+        monkeypatch.setitem(METERS, meter.name, meter)
+    return references
+
+
+def test_a_cost_close_to_a_reference_is_measured_beside_it_so_host_drift_does_not_count(
+    two_sum: Problem, drifting: dict[str, ReferenceSolution], contestant: Participant, rival: Participant,
+    client: Client,
+) -> None:  # fmt: skip
+    fastest = next(r for r in drifting.values() if DriftingMeter.work[r.source] == 10.0)
+    with override_settings(JUDGE_METER=DriftingMeter.name):
+        problem_calibrate(problem=two_sum)
+        DriftingMeter.drift = 1.15  # the host is 15% slower than when it was calibrated
+        copy = judge(contestant, two_sum, fastest.source)
+        far = judge(rival, two_sum, "# not a reference\n" + fastest.source)
+    # Measured 11.5 (beyond the 10% tie with the reference's 10); measured again beside that
+    # reference (11.5 against 11.5), the cost is 1.0 x its calibrated 10.
+    assert copy.cost == 10.0
+    assert copy.cost_detail == {
+        "measured": 11.5, "samples": 1, "anchor": fastest.pk, "anchor_label": fastest.label,
+        "anchor_calibrated": 10.0, "anchor_now": 11.5, "beside": 11.5, "ratio": 1.0,
+    }  # fmt: skip
+    assert (copy.dps, copy.es) == (1.0, 1.0)
+    # 57.5 is more than 30% away from every reference (10, 100, 1000): drift cannot carry it
+    # across one, and its plain cost stands.
+    assert far.cost == 57.5 and far.cost_detail == {"measured": 57.5, "samples": 1}
+
+    # The page and the API say how the cost was arrived at.
+    client.force_login(contestant.user)
+    page = client.get(f"/submission/{copy.pk}/").content.decode()
+    assert "cost-anchor" in page and fastest.label in page
+    assert client.get(f"/api/submissions/{copy.pk}/").json()["cost_detail"]["anchor"] == fastest.pk
+
+    # A re-calibration on the slower host moves the reference to 11.5; the copy follows it.
+    with override_settings(JUDGE_METER=DriftingMeter.name):
+        problem_calibrate(problem=two_sum)
+    copy.refresh_from_db()
+    far.refresh_from_db()
+    assert copy.cost == 11.5 and copy.cost_detail["anchor_calibrated"] == 11.5
+    assert far.cost == 57.5
+    assert (copy.dps, copy.es) == (1.0, 1.0)
+
+
+def test_without_the_anchor_the_same_drift_costs_a_copy_its_cluster(
+    two_sum: Problem, drifting: dict[str, ReferenceSolution], contestant: Participant
+) -> None:
+    """The counterfactual of the test above: what the anchor prevents."""
+    fastest = next(r for r in drifting.values() if DriftingMeter.work[r.source] == 10.0)
+    with override_settings(JUDGE_METER=DriftingUnanchoredMeter.name):
+        problem_calibrate(problem=two_sum)
+        DriftingMeter.drift = 1.15
+        copy = judge(contestant, two_sum, fastest.source)
+    assert copy.cost == 11.5 and "anchor" not in copy.cost_detail
+    assert copy.dps is not None and copy.dps < 1.0 and copy.es is not None and copy.es < 1.0

@@ -270,3 +270,40 @@ def test_valgrind_works_in_a_worker_with_many_descriptors_open() -> None:
         for fd in held:
             os.close(fd)
     assert result.ok, result.message
+
+
+class TurnTakingMeter(CpuMeter):
+    """Records which program each run was of; the program named "wrong" answers wrongly, and
+    the program named "noisy" needs five runs before its minimum is confirmed."""
+
+    name = "cpu-turns-test"
+    COSTS: ClassVar[dict[str, list[float]]] = {"steady": [10.0, 10.1, 10.0], "noisy": [20.0, 30.0, 40.0, 45.0, 20.2]}
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
+        program = payload["source"]
+        self.order.append(program)
+        runs = self.order.count(program)
+        (n,) = payload["cases"][0]["args"]  # the expected answer never enters the jail
+        expected = sum(i * i for i in range(n))
+        output = expected + 1 if program == "wrong" else expected
+        record = {"event": "case", "ordinal": 1, "status": "ok", "output": output}
+        return Sample(self.COSTS.get(program, [5.0] * 9)[runs - 1], [record])
+
+    def baseline(self) -> float:
+        return 1.0
+
+
+def test_interleaved_measurement_takes_turns_until_each_program_has_enough() -> None:
+    job = loop_job(LINEAR, n=10)
+    jobs = [JudgeJob(**{**job.__dict__, "source": name}) for name in ("steady", "noisy", "wrong")]
+    meter = TurnTakingMeter()
+    steady, noisy, wrong = meters.measure_interleaved(jobs, job.cases, repeats=3, meter=meter)
+    # One run of each in turn; the wrong one stops at its first run, the steady one after its
+    # third, the noisy one goes on alone until its two smallest samples agree.
+    assert meter.order == ["steady", "noisy", "wrong", "steady", "noisy", "steady", "noisy", "noisy", "noisy"]
+    assert steady.ok and steady.cost == 9.0 and steady.samples == [10.0, 10.1, 10.0]
+    assert noisy.ok and noisy.cost == 19.0 and len(noisy.samples) == 5
+    assert not wrong.ok and wrong.message == "Wrong answer on a performance input."
