@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from arena.models import Problem, ReferenceCost, TestCase
-from judge.meters import CostMeter, CostResult, get_meter, measure_cost, measure_interleaved
+from judge.meters import CostMeter, CostResult, get_meter, measure_interleaved
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
 
 logger = logging.getLogger(__name__)
@@ -44,19 +44,28 @@ def job_for(problem: Problem, source: str, cases: list[CaseSpec]) -> JudgeJob:
 
 
 def reference_costs(problem: Problem, *, meter: CostMeter | None = None) -> list[float]:
-    """Costs of the problem's references on this host, measuring those not yet calibrated here."""
+    """Costs of the problem's references on this host, measuring (interleaved) those not yet
+    calibrated here under the meter's current fingerprint."""
     meter = meter or get_meter(settings.JUDGE_METER)
     host = judge_host()
+    fingerprint = meter.fingerprint()
+    stored = {
+        row.reference_id: row
+        for row in ReferenceCost.objects.filter(reference__problem=problem, host=host, meter=meter.name)
+    }
+    references = list(problem.references.all())
+    costs = [stored[r.pk].cost for r in references if r.pk in stored and stored[r.pk].environment == fingerprint]
+    missing = [r for r in references if r.pk not in stored or stored[r.pk].environment != fingerprint]
+    if not missing:
+        return costs
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
-    costs: list[float] = []
-    for reference in problem.references.all():
-        stored = ReferenceCost.objects.filter(reference=reference, host=host, meter=meter.name).first()
-        if stored is not None and stored.environment == meter.fingerprint():
-            costs.append(stored.cost)
-            continue
-        result = measure_cost(
-            job_for(problem, reference.source, perf), perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter
-        )
+    results = measure_interleaved(
+        [job_for(problem, reference.source, perf) for reference in missing],
+        perf,
+        repeats=settings.JUDGE_PERF_REPEATS,
+        meter=meter,
+    )
+    for reference, result in zip(missing, results, strict=True):
         if not result.ok:
             continue
         try:
@@ -65,7 +74,7 @@ def reference_costs(problem: Problem, *, meter: CostMeter | None = None) -> list
                     reference=reference,
                     host=host,
                     meter=meter.name,
-                    defaults={"unit": result.unit, "cost": result.cost, "environment": meter.fingerprint()},
+                    defaults={"unit": result.unit, "cost": result.cost, "environment": fingerprint},
                 )
         except IntegrityError:  # another worker calibrated it at the same moment; ours is as good
             pass

@@ -17,7 +17,7 @@ from arena.services.calibration import case_specs, checker_spec, job_for, judge_
 from arena.services.rescoring import Pool, anchored_costs_refresh, problem_rescore
 from arena.services.submissions import submission_rejudge
 from judge.grading import outputs_match
-from judge.meters import get_meter, measure_cost
+from judge.meters import get_meter, measure_cost, measure_interleaved
 from judge.protocol import CaseSpec
 from judge.runner import judge_job
 from judge.sandbox import JailLimits, run_harness
@@ -243,11 +243,17 @@ def problem_calibrate(*, problem: Problem, repeats: int | None = None) -> Calibr
     host = judge_host()
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
     report = CalibrationReport(problem.code, host)
+    references = list(problem.references.all())
+    # One run of each reference in turn: a slow stretch of the host falls on all of them alike,
+    # so it cannot reorder them (Beyond and DPS depend on their order and ratios).
+    results = measure_interleaved(
+        [job_for(problem, reference.source, perf) for reference in references],
+        perf,
+        repeats=repeats or settings.JUDGE_PERF_REPEATS,
+        meter=meter,
+    )
     measured: list[tuple[Any, Any]] = []
-    for reference in problem.references.all():
-        result = measure_cost(
-            job_for(problem, reference.source, perf), perf, repeats=repeats or settings.JUDGE_PERF_REPEATS, meter=meter
-        )
+    for reference, result in zip(references, results, strict=True):
         if not result.ok:
             report.failures.append(f"{reference.label}: {result.message}")
             continue
