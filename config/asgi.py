@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
+# WhiteNoise answers static files with a file response, a synchronous iterator, which Django's
+# ASGI handler reads in a worker thread and warns about on every asset. The assets are small
+# (the largest, plotly.min.js, is sent compressed); the warning says nothing an operator can act on.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
