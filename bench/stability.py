@@ -91,6 +91,7 @@ class Method:
     runs: list[int] = field(default_factory=list)  # measurement runs per re-judge
     spreads: list[float] = field(default_factory=list)  # (second smallest - smallest) / smallest sample
     beside: list[int] = field(default_factory=list)  # runs of re-judges measured again beside a reference
+    unsettled: int = 0  # of those, how many kept the plain cost (a minimum never settled)
     seconds: float = 0.0
 
     def activate(self) -> None:
@@ -212,6 +213,7 @@ def rejudge(method: Method, submission_id: int) -> None:
     if submission.verdict != Submission.Verdict.AC or submission.cost is None:
         raise SystemExit(f"{row.problem} / {row.label}: re-judged {submission.verdict} {submission.message}")
     row.costs.append(submission.cost)
+    method.unsettled += "anchor_unsettled" in submission.cost_detail
     if VERBOSE and "anchor" in submission.cost_detail:
         detail = submission.cost_detail
         print(f"  {method.tag}: beside {detail['anchor_label']!r}: {detail['beside']} / {detail['anchor_now']} "
@@ -327,7 +329,8 @@ def report(method: Method) -> dict[str, dict[str, float]]:
     if method.beside:
         print(
             f"  measured again beside the nearest reference: {len(method.beside)} of {len(method.runs)} re-judges, "
-            f"{statistics.mean(method.beside):.1f} more runs each (submission and reference together)"
+            f"{statistics.mean(method.beside):.1f} more runs each (submission and reference together); "
+            f"kept the plain cost because a minimum never settled: {method.unsettled}"
         )
     print(f"  Kendall's tau, two calibrations: {tau_within:.3f} within problems, "
           f"{tau_all:.3f} over all references of all problems")  # fmt: skip

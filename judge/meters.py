@@ -62,6 +62,8 @@ class CostResult:
     meter: str = ""
     samples: list[float] = field(default_factory=list)
     message: str = ""
+    # The meter's statistic settled (cpu: its minimum was confirmed) rather than running out of runs.
+    settled: bool = True
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ class CostMeter(ABC):
     def summarize(self, samples: list[float]) -> float:
         """The robust statistic of the samples (before the baseline is subtracted)."""
         return statistics.median(samples)
+
+    def settled(self, samples: list[float], *, repeats: int) -> bool:
+        """Did the statistic settle, or did measuring stop only because the runs ran out?"""
+        return True
 
     def method(self) -> str:
         """What, besides the interpreter, decides the numbers: part of the fingerprint."""
@@ -187,8 +193,13 @@ class CpuMeter(CostMeter):
     def enough(self, samples: list[float], *, repeats: int) -> bool:
         if len(samples) < repeats:
             return False
-        if repeats <= 1 or len(samples) >= 2 * repeats + 1:
-            return True
+        return len(samples) >= 2 * repeats + 1 or self.settled(samples, repeats=repeats)
+
+    def settled(self, samples: list[float], *, repeats: int) -> bool:
+        if repeats <= 1:
+            return bool(samples)
+        if len(samples) < 2:
+            return False
         lowest, second = sorted(samples)[:2]
         return second - lowest <= self.confirm_share * lowest
 
@@ -518,6 +529,7 @@ def measure_interleaved(
             unit=meter.unit,
             meter=meter.name,
             samples=own,
+            settled=meter.settled(own, repeats=repeats),
         )
         for own, failure in zip(samples, failures, strict=True)
     ]

@@ -99,9 +99,9 @@ def cost_beside_reference(
     calibrated cost and a submission's cost now. When ``first`` (the submission's own
     measurement) lies within the window of a reference's calibrated cost, the submission and that
     reference are measured again, run by run in turn, and the cost is their ratio times the
-    reference's calibrated cost; far from every reference, drift cannot change which side of a
-    reference a cost falls on, and ``first`` stands. Returns the failed CostResult when the
-    submission fails a performance run while measured again.
+    reference's calibrated cost, provided both measurements settled; far from every reference,
+    drift cannot change which side of a reference a cost falls on, and ``first`` stands. Returns
+    the failed CostResult when the submission fails a performance run while measured again.
     """
     detail: dict[str, object] = {"measured": round(first.cost, 3), "samples": len(first.samples)}
     if not meter.anchor_window or first.cost <= 0:
@@ -125,6 +125,11 @@ def cost_beside_reference(
         # The judge's side failed (a reference that passed calibration): keep the plain cost.
         logger.warning("reference %s failed beside a submission: %s", nearest.reference_id, theirs.message)
         return Measured(first.cost, {**detail, "anchor_failed": theirs.message[:200]})
+    if not (mine.settled and theirs.settled):
+        # On a host whose speed jumps from run to run (not only drifts), a minimum that never
+        # settled is off by up to tens of percent, and a ratio of two such minima carries both
+        # errors: worse than the plain cost (docs/scoring.md). Keep the plain cost.
+        return Measured(first.cost, {**detail, "anchor_unsettled": nearest.reference.label})
     ratio = mine.cost / theirs.cost
     detail.update(
         anchor=nearest.reference_id,

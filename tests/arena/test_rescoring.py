@@ -223,3 +223,27 @@ def test_without_the_anchor_the_same_drift_costs_a_copy_its_cluster(
         copy = judge(contestant, two_sum, fastest.source)
     assert copy.cost == 11.5 and "anchor" not in copy.cost_detail
     assert copy.dps is not None and copy.dps < 1.0 and copy.es is not None and copy.es < 1.0
+
+
+def test_a_ratio_of_minima_that_never_settled_is_not_used(
+    two_sum: Problem, drifting: dict[str, ReferenceSolution], contestant: Participant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a host whose speed jumps from run to run, the runs can end before a minimum is
+    confirmed; such a ratio would carry two errors, so the plain cost stands."""
+    import dataclasses
+
+    import arena.services.calibration as calibration
+
+    fastest = next(r for r in drifting.values() if DriftingMeter.work[r.source] == 10.0)
+    interleaved = calibration.measure_interleaved
+
+    def unsettled(*args: Any, **kwargs: Any) -> list[Any]:
+        return [dataclasses.replace(result, settled=False) for result in interleaved(*args, **kwargs)]
+
+    monkeypatch.setattr(calibration, "measure_interleaved", unsettled)
+    with override_settings(JUDGE_METER=DriftingMeter.name):
+        problem_calibrate(problem=two_sum)
+        DriftingMeter.drift = 1.15
+        copy = judge(contestant, two_sum, fastest.source)
+    assert copy.cost == 11.5
+    assert copy.cost_detail == {"measured": 11.5, "samples": 1, "anchor_unsettled": fastest.label}

@@ -217,6 +217,10 @@ def test_the_cpu_meter_measures_until_its_minimum_is_confirmed() -> None:
     assert not meter.enough([100.0, 100.0], repeats=3)
     assert meter.enough([100.0], repeats=1)
     assert meter.summarize([130.0, 100.0, 101.0]) == 100.0
+    # Settled: the minimum was confirmed, not merely the last of the runs allowed.
+    assert meter.settled([100.0, 101.0, 180.0], repeats=3)
+    assert not meter.settled([100.0, 120.0, 130.0, 125.0, 140.0, 150.0, 135.0], repeats=3)
+    assert meter.settled([100.0], repeats=1)
 
 
 def test_every_measurement_records_its_meter_and_unit_and_the_fingerprint_names_the_meter() -> None:
