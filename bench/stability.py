@@ -22,6 +22,7 @@ Knobs (environment):
   STABILITY_METER      the robust method's meter (default: JUDGE_METER, normally cpu)
   STABILITY_NAIVE      0 to skip the naive measurement
   STABILITY_VERBOSE    1 to print every measurement's samples
+  STABILITY_MAX_RUNS   the cpu meter's most runs per measurement (default 2 x repeats + 1)
 Runs on a throwaway SQLite database. Part of `make bench`.
 """
 
@@ -45,6 +46,7 @@ PROBLEMS = [p for p in os.environ.get("STABILITY_PROBLEMS", DEFAULT_PROBLEMS).sp
 REJUDGES = int(os.environ.get("STABILITY_REJUDGES", "10"))
 NAIVE = os.environ.get("STABILITY_NAIVE", "1") != "0"
 VERBOSE = os.environ.get("STABILITY_VERBOSE", "0") != "0"
+MAX_RUNS = int(os.environ.get("STABILITY_MAX_RUNS", "0"))
 GOAL_SD = 0.03
 GOAL_SAME = 0.9
 GOAL_TAU = 0.95
@@ -375,6 +377,14 @@ def main() -> None:
     print(f"stability of efficiency scores: {len(problems)} problems, load average at start "
           f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} ({os.cpu_count()} cores)")  # fmt: skip
 
+    if MAX_RUNS:
+        from judge.meters import CpuMeter
+
+        def enough(self: CpuMeter, samples: list[float], *, repeats: int) -> bool:
+            return len(samples) >= repeats and (len(samples) >= MAX_RUNS or self.settled(samples, repeats=repeats))
+
+        CpuMeter.enough = enough  # type: ignore[method-assign]
+        print(f"cpu meter: at most {MAX_RUNS} runs per measurement")
     methods = [Method("robust", meter_name, repeats)]
     if NAIVE:
         naive_meter_class()
