@@ -183,9 +183,12 @@ def test_valgrind_still_checks_the_answers() -> None:
 
 
 class DisturbedCpuMeter(CpuMeter):
-    """The real cpu meter on a host where another job lands on the second run: it takes 80% longer."""
+    """The cpu meter's statistic on a host where another job lands on the second run: it takes 80%
+    longer. The runs are real (their answers are checked); their costs are set, since a real
+    shared host adds noise of its own (up to 1.9x from run to run on some VMs here)."""
 
     name = "cpu-disturbed-test"
+    COSTS: ClassVar[list[float]] = [20.0, 36.0, 20.2, 20.1, 20.3]
 
     def __init__(self) -> None:
         self.runs = 0
@@ -193,7 +196,10 @@ class DisturbedCpuMeter(CpuMeter):
     def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
         sample = super().measure_once(payload, limits)
         self.runs += 1
-        return Sample(sample.cost * 1.8, sample.records) if self.runs == 2 else sample
+        return Sample(self.COSTS[self.runs - 1], sample.records, sample.failure)
+
+    def baseline(self) -> float:
+        return 1.0
 
 
 def test_a_disturbed_cpu_run_does_not_move_the_cost() -> None:
@@ -201,12 +207,10 @@ def test_a_disturbed_cpu_run_does_not_move_the_cost() -> None:
     meter = DisturbedCpuMeter()
     result = measure_cost(job, job.cases, repeats=3, meter=meter)
     assert result.ok and (result.unit, result.meter) == ("ms", "cpu-disturbed-test")
-    disturbed = result.samples[1]
-    clean = sorted(result.samples[:1] + result.samples[2:])
-    assert disturbed > 1.5 * clean[0]
-    # The cost is the confirmed minimum: the two smallest samples agree, the disturbed one is ignored.
-    assert clean[1] - clean[0] <= CpuMeter.confirm_share * clean[0] or len(result.samples) == 7
-    assert result.cost == pytest.approx(clean[0] - meter.baseline())
+    # The cost is the confirmed minimum: three runs, the two smallest agree within 2%, and the
+    # disturbed one is ignored.
+    assert result.samples == [20.0, 36.0, 20.2] and result.settled
+    assert result.cost == pytest.approx(20.0 - 1.0)
 
 
 def test_the_cpu_meter_measures_until_its_minimum_is_confirmed() -> None:
