@@ -362,7 +362,9 @@ def test_faking_the_clock_does_not_lower_the_measured_cost() -> None:
     honest_cost = measure_cost(honest, honest.cases, repeats=3, meter=meter)
     faked_cost = measure_cost(faker, faker.cases, repeats=3, meter=meter)
     assert honest_cost.ok and faked_cost.ok
-    assert faked_cost.cost > 0.7 * honest_cost.cost
+    # Faking would bring the cost near 0; honest noise between two measurements of the same work
+    # stays within ~2x even on a host whose speed jumps from run to run.
+    assert faked_cost.cost > 0.5 * honest_cost.cost
 
 
 def test_cpu_burned_in_unreaped_children_is_counted() -> None:
@@ -373,13 +375,18 @@ def test_cpu_burned_in_unreaped_children_is_counted() -> None:
         + "".join(f"        {line}\n" for line in WORK.splitlines())
         + "        os._exit(0)\nos.close(w)\nos.read(r, 1)\nreturn a + b"
     )
-    alone = run_harness({"source": method(WORK + "return a + b"), "signature": ADD_SIGNATURE,
-                         "cases": [{"ordinal": 1, "args": [1, 2]}], "time_limit_ms": 3000},
-                        JailLimits.for_cpu(4, memory_kb=256 * 1024))  # fmt: skip
-    children = run_harness({"source": source, "signature": ADD_SIGNATURE, "cases": [{"ordinal": 1, "args": [1, 2]}],
-                            "time_limit_ms": 3000}, JailLimits.for_cpu(4, memory_kb=256 * 1024))  # fmt: skip
-    # Two children each did the work once; nobody waited for them, yet their CPU is counted.
-    assert children.cpu_ms > 1.5 * alone.cpu_ms
+
+    def cpu_ms(program: str) -> float:
+        # The smallest of three runs: one run's CPU time can vary ~2x on a shared host.
+        return min(
+            run_harness({"source": program, "signature": ADD_SIGNATURE, "cases": [{"ordinal": 1, "args": [1, 2]}],
+                         "time_limit_ms": 3000}, JailLimits.for_cpu(4, memory_kb=256 * 1024)).cpu_ms
+            for _ in range(3)
+        )  # fmt: skip
+
+    # Two children each did the work once; nobody waited for them, yet their CPU is counted
+    # (about 1.9x the work done alone; uncounted children would leave ~0.2x).
+    assert cpu_ms(source) > 1.25 * cpu_ms(method(WORK + "return a + b"))
 
 
 def _run_one(source: str) -> list[dict[str, object]]:
