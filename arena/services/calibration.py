@@ -106,13 +106,9 @@ def cost_beside_reference(
     detail: dict[str, object] = {"measured": round(first.cost, 3), "samples": len(first.samples)}
     if not meter.anchor_window or first.cost <= 0:
         return Measured(first.cost, detail)
-    host = judge_host()
-    calibrated = [
-        stored
-        for stored in ReferenceCost.objects.filter(
-            reference__problem=problem, host=host, meter=meter.name, environment=meter.fingerprint(), cost__gt=0
-        ).select_related("reference")
-    ]
+    calibrated = ReferenceCost.objects.filter(
+        reference__problem=problem, host=judge_host(), meter=meter.name, environment=meter.fingerprint(), cost__gt=0
+    ).select_related("reference")
     nearest = min(calibrated, key=lambda stored: abs(math.log(first.cost / stored.cost)), default=None)
     if nearest is None or abs(math.log(first.cost / nearest.cost)) > math.log1p(meter.anchor_window):
         return Measured(first.cost, detail)
