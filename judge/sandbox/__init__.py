@@ -1,5 +1,5 @@
 """Run untrusted code in nsjail and observe it from outside."""
 
-from judge.sandbox.nsjail import JailLimits, JailRun, SandboxUnavailable, run_harness
+from judge.sandbox.nsjail import JailLimits, JailRun, SandboxUnavailable, build_command, run_harness
 
-__all__ = ["JailLimits", "JailRun", "SandboxUnavailable", "run_harness"]
+__all__ = ["JailLimits", "JailRun", "SandboxUnavailable", "build_command", "run_harness"]

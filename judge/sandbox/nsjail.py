@@ -33,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from judge.sandbox.seccomp import SECCOMP_POLICY
+
 HARNESS_DIR = Path(__file__).resolve().parent.parent / "harness"
 JAIL_PYTHON = os.environ.get("JUDGE_PYTHON", "/usr/bin/python3.11")
 CGROUP_V1_ROOT = Path("/sys/fs/cgroup")
@@ -43,15 +45,6 @@ VALGRIND_LIB_DIRS = ("/usr/libexec/valgrind", "/usr/lib/valgrind", "/usr/lib64/v
 # Address space and memory valgrind itself needs beyond the program's (translation cache, its heap).
 VALGRIND_EXTRA_MB = 1024
 REPORT_TAIL_BYTES = 16 * 1024
-
-# Syscalls no judged program needs and that widen the attack surface on the host kernel.
-SECCOMP_POLICY = (
-    "KILL_PROCESS { ptrace, process_vm_readv, process_vm_writev, io_uring_setup, io_uring_enter, "
-    "io_uring_register, bpf, mount, umount, pivot_root, keyctl, add_key, request_key, perf_event_open, "
-    "kexec_load, init_module, finit_module, delete_module, reboot, swapon, swapoff, unshare, setns, "
-    "userfaultfd, chroot, acct, settimeofday, clock_settime, syslog, quotactl, name_to_handle_at, "
-    "open_by_handle_at } DEFAULT ALLOW"
-)
 
 
 class SandboxUnavailable(RuntimeError):
