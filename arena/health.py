@@ -11,7 +11,7 @@ from django.http import HttpRequest, JsonResponse
 
 from judge.meters import meter_status
 from judge.sandbox import JailLimits, run_harness
-from judge.sandbox.nsjail import cgroup_v1_available
+from judge.sandbox.command import cgroup_v1_available
 
 _SANDBOX_CACHE: dict[str, Any] = {"checked_at": 0.0, "result": None}
 SANDBOX_CHECK_EVERY_S = 30.0

@@ -1,8 +1,41 @@
-"""Periodic arena tasks (Celery beat)."""
+"""Celery tasks. They take ids and call services; retries and failure handling live here.
+
+The judging tasks keep the names they had when they lived in `judge.tasks`: a name is what a
+queued message and the beat schedule refer to, so messages sent before an upgrade are still
+understood after it, and `CELERY_TASK_ROUTES` sends `judge.tasks.*` to the "judge" queue.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=2, name="judge.tasks.judge_submission")
+def judge_submission(self, submission_id: int) -> str | None:  # type: ignore[no-untyped-def]
+    from arena.services.judging import submission_fail, submission_judge
+
+    try:
+        return submission_judge(submission_id=submission_id)
+    except Exception as exc:
+        last = self.request.retries >= self.max_retries
+        submission_fail(submission_id=submission_id, error=repr(exc), retry=not last)
+        if last:
+            return "IE"
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="judge.tasks.sweep_stuck")
+def sweep_stuck() -> list[int]:
+    from arena.services.judging import submissions_requeue_stuck
+
+    requeued = submissions_requeue_stuck()
+    if requeued:
+        logger.warning("re-queued stuck submissions: %s", requeued)
+    return requeued
 
 
 @shared_task(name="arena.tasks.snapshot_leaderboard")

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
 from judge.runner import judge_job
 from judge.sandbox import JailLimits, run_harness
-from judge.sandbox.nsjail import JAIL_PYTHON, WARM_POOL
+from judge.sandbox.command import JAIL_PYTHON
+from judge.sandbox.pool import WARM_POOL
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "60"))

@@ -365,7 +365,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from arena.services.bank import BANK_DIR, problem_load, read_folder
-    from judge.sandbox.nsjail import WARM_POOL
+    from judge.sandbox.pool import WARM_POOL
 
     load_before = os.getloadavg()
     started = time.monotonic()

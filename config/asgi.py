@@ -18,8 +18,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from arena.dispatch import start_embedded_sweeper  # noqa: E402
 from arena.routing import websocket_urlpatterns  # noqa: E402
-from judge.dispatch import start_embedded_sweeper  # noqa: E402
 
 start_embedded_sweeper()
 

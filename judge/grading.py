@@ -33,6 +33,20 @@ def _exact_equal(got: Any, expected: Any) -> bool:
 
 
 def outputs_match(checker: CheckerSpec, args: list[Any], got: Any, expected: Any) -> bool:
+    """Does the program's output ``got`` (already validated at judge/boundary.py) match?
+
+    Any failure while comparing is the output's fault (``10**400`` on a float checker, a
+    string where a custom checker wants a list): the answer is wrong, the worker carries on.
+    """
+    if checker.kind == "custom":
+        _custom_evaluate(checker.source)  # a broken checker is the curator's error: raised, not a WA
+    try:
+        return _matches(checker, args, got, expected)
+    except Exception:  # whatever the value makes a checker raise, it does not match
+        return False
+
+
+def _matches(checker: CheckerSpec, args: list[Any], got: Any, expected: Any) -> bool:
     if checker.kind == "exact":
         return _exact_equal(got, expected)
     if checker.kind == "float":

@@ -174,7 +174,7 @@ def submission_fail(*, submission_id: int, error: str, retry: bool) -> None:
 def submissions_requeue_stuck(*, older_than_s: int | None = None) -> list[int]:
     """Sweeper: submissions claimed by a worker that died go back to the queue (or end IE after
     MAX_ATTEMPTS), and queued ones whose message was lost are sent again."""
-    from judge.dispatch import enqueue
+    from arena.dispatch import enqueue
 
     age_s = settings.JUDGE_STUCK_AFTER_S if older_than_s is None else older_than_s
     cutoff = timezone.now() - dt.timedelta(seconds=age_s)

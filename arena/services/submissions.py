@@ -73,8 +73,8 @@ def submission_create(
 
 
 def submission_enqueue(*, submission_id: int) -> None:
+    from arena.dispatch import enqueue
     from arena.events import submission_event
-    from judge.dispatch import enqueue
 
     submission_event(submission_id, "queued")
     transaction.on_commit(lambda: enqueue(submission_id))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -23,6 +27,20 @@ def _secret_key() -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _perf_secret(secret_key: str) -> str:
+    """JUDGE_PERF_SECRET when given; otherwise one derived from SECRET_KEY (per deployment too).
+
+    Performance inputs are drawn with seeds keyed by it (arena/services/performance.py), so it
+    must be as unguessable as SECRET_KEY: a short one would let a contestant search for it.
+    """
+    given = env_str("JUDGE_PERF_SECRET", "").strip()
+    if given:
+        if len(given) < 32:
+            raise ImproperlyConfigured("JUDGE_PERF_SECRET must be at least 32 characters.")
+        return given
+    return hmac.new(secret_key.encode(), b"codearena:judge-perf-secret", hashlib.sha256).hexdigest()
 
 
 def _database(url: str) -> dict[str, object]:
@@ -71,7 +89,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "arena",
-    "judge",
     "frontend",
 ]
 
@@ -167,6 +184,7 @@ JUDGE_EAGER = env_bool("JUDGE_EAGER", False)
 JUDGE_WORK_DIR = Path(env_str("JUDGE_WORK_DIR", "/tmp/codearena-runs"))
 JUDGE_HOST = env_str("JUDGE_HOST", "")  # defaults to the machine's hostname
 JUDGE_PERF_REPEATS = env_int("JUDGE_PERF_REPEATS", 3, minimum=1)
+JUDGE_PERF_SECRET = _perf_secret(SECRET_KEY)
 JUDGE_STUCK_AFTER_S = env_int("JUDGE_STUCK_AFTER_S", 600, minimum=30)
 JUDGE_MAX_QUEUED_PER_PARTICIPANT = env_int("JUDGE_MAX_QUEUED_PER_PARTICIPANT", 20, minimum=1)
 SUBMISSION_MAX_BYTES = env_int("SUBMISSION_MAX_BYTES", 64 * 1024, minimum=1024)
@@ -182,6 +200,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
+# The judging tasks live in arena/tasks.py under their historical names "judge.tasks.*".
 CELERY_TASK_ROUTES = {"judge.tasks.*": {"queue": "judge"}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {"task": "judge.tasks.sweep_stuck", "schedule": 60.0},

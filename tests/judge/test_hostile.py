@@ -21,7 +21,7 @@ from arena.services.judging import submission_judge
 from judge.meters import get_meter, measure_cost
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
 from judge.sandbox import JailLimits, run_harness
-from judge.sandbox.nsjail import WARM_POOL
+from judge.sandbox.pool import WARM_POOL
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,7 +25,9 @@ from judge.meters import (
     get_meter,
     measure_cost,
     meter_status,
+    perf,
     register_meter,
+    registry,
 )
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
 from judge.sandbox import JailLimits, run_harness
@@ -57,11 +59,11 @@ def no_pmu(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def refuse(**kwargs: Any) -> int:
         raise PerfError(errno.ENOENT, "ENOENT (No such file or directory)")
 
-    monkeypatch.setattr(meters, "perf_event_open", refuse)
-    monkeypatch.setattr(meters, "_STATUS", {})  # the fallback warning is logged once per process
-    meters.perf_unavailable_reason.cache_clear()
+    monkeypatch.setattr(perf, "perf_event_open", refuse)
+    monkeypatch.setattr(registry, "_STATUS", {})  # the fallback warning is logged once per process
+    perf.perf_unavailable_reason.cache_clear()
     yield
-    meters.perf_unavailable_reason.cache_clear()
+    perf.perf_unavailable_reason.cache_clear()
 
 
 def test_the_registry_knows_the_three_meters_and_refuses_unknown_names() -> None:
@@ -72,9 +74,16 @@ def test_the_registry_knows_the_three_meters_and_refuses_unknown_names() -> None
         get_meter("sundial")
 
 
-def test_a_registered_plugin_is_what_get_meter_returns(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(meters, "METERS", dict(METERS))
+@pytest.fixture
+def restored_registry() -> Iterator[None]:
+    """register_meter writes into the one registry every module reads: undo a test's plug-ins."""
+    saved = dict(METERS)
+    yield
+    METERS.clear()
+    METERS.update(saved)
 
+
+def test_a_registered_plugin_is_what_get_meter_returns(restored_registry: None) -> None:
     @register_meter
     class Steps(CpuMeter):
         name = "steps"
@@ -116,12 +125,12 @@ def test_a_refused_perf_event_names_the_paranoid_setting(monkeypatch: pytest.Mon
     def refuse(**kwargs: Any) -> int:
         raise PerfError(errno.EACCES, "EACCES (Permission denied)")
 
-    monkeypatch.setattr(meters, "perf_event_open", refuse)
-    meters.perf_unavailable_reason.cache_clear()
+    monkeypatch.setattr(perf, "perf_event_open", refuse)
+    perf.perf_unavailable_reason.cache_clear()
     try:
         assert "perf_event_paranoid" in InstructionsMeter().unavailable_reason()
     finally:
-        meters.perf_unavailable_reason.cache_clear()
+        perf.perf_unavailable_reason.cache_clear()
 
 
 class TaskClockMeter(InstructionsMeter):
@@ -246,7 +255,7 @@ def test_a_slow_meter_gets_proportionally_more_time() -> None:
 
 
 def test_the_cpu_meter_counts_from_the_hand_over_and_still_sees_hidden_children() -> None:
-    from judge.sandbox.nsjail import Instrument
+    from judge.sandbox.command import Instrument
 
     limits = JailLimits.for_cpu(5, memory_kb=256 * 1024)
     empty = run_harness(meters.EMPTY_JOB, limits, instrument=Instrument(settle=True))

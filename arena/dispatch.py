@@ -1,4 +1,8 @@
-"""Hand a submission id to the judge: Celery in production, a thread pool in embedded mode."""
+"""Hand a submission id to the judge: Celery in production, a thread pool in embedded mode.
+
+The services call `enqueue`; the in-process path calls back into the services, so those imports
+happen at call time (`arena.services.judging` imports this module too).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ _pool_lock = threading.Lock()
 
 def enqueue(submission_id: int) -> None:
     if settings.JUDGE_BACKEND == "celery":
-        from judge.tasks import judge_submission
+        from arena.tasks import judge_submission
 
         judge_submission.apply_async(args=(submission_id,), queue="judge")
         return

@@ -1,0 +1,155 @@
+"""What every cost meter shares: the base class, the registry, the empty job and baselines."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import statistics
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from judge.sandbox import JailLimits, JailRun
+from judge.sandbox.command import JAIL_PYTHON
+
+METERS: dict[str, type[CostMeter]] = {}
+
+# The fixed PYTHONHASHSEED of counting meters. With a fresh random seed per interpreter the
+# dict and set probe sequences change from run to run: ~0.15% of a solution's instructions
+# (up to 20% for module-level code), invisible under CPU-time noise, not under a counter.
+MEASURE_HASH_SEED = 0
+
+
+def register_meter(cls: type[CostMeter]) -> type[CostMeter]:
+    METERS[cls.name] = cls
+    return cls
+
+
+class MeterError(RuntimeError):
+    """The meter (not the program) failed on a run that otherwise finished: the judge's fault,
+    handled like any judge failure (retried, then an internal error), never a verdict."""
+
+
+@dataclass
+class CostResult:
+    ok: bool
+    cost: float = 0.0
+    unit: str = ""
+    meter: str = ""
+    samples: list[float] = field(default_factory=list)
+    message: str = ""
+    # The meter's statistic settled (cpu: its minimum was confirmed) rather than running out of runs.
+    settled: bool = True
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One measurement run: its raw cost (baseline not yet subtracted), what the harness
+    reported, and why the run does not count ('' when it does)."""
+
+    cost: float
+    records: list[dict[str, Any]]
+    failure: str = ""
+
+
+class CostMeter(ABC):
+    name: ClassVar[str]
+    unit: ClassVar[str]
+    # How much slower than a plain run a measured run is: scales the limits of the run.
+    slowdown: ClassVar[float] = 1.0
+    # The same program always gets the same count: one run is enough, whatever the repeats.
+    deterministic: ClassVar[bool] = False
+    # The meter's resolution as a share of a cost: scores treat costs this close as equal
+    # (arena/scoring/efficiency.py). 0 for a meter that gives the same program the same count.
+    tie_share: ClassVar[float] = 0.0
+    # Costs drift with the host over seconds to minutes: a submission whose cost lies within
+    # this share of a calibrated reference's is measured again, interleaved with that reference,
+    # and its cost is expressed in the calibration's terms (arena/services/calibration.py).
+    # 0: never (a meter whose counts do not drift).
+    anchor_window: ClassVar[float] = 0.0
+
+    @abstractmethod
+    def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
+        """Run the harness on ``payload`` once and measure it."""
+
+    def unavailable_reason(self) -> str:
+        """Why this host cannot use the meter; '' when it can."""
+        return ""
+
+    def available(self) -> bool:
+        return not self.unavailable_reason()
+
+    def baseline(self) -> float:
+        """Cost of the harness itself with no test: subtracted from every measurement."""
+        return 0.0
+
+    def enough(self, samples: list[float], *, repeats: int) -> bool:
+        """Stop measuring? ``repeats`` is JUDGE_PERF_REPEATS (or the caller's)."""
+        return len(samples) >= (1 if self.deterministic else max(1, repeats))
+
+    def summarize(self, samples: list[float]) -> float:
+        """The robust statistic of the samples (before the baseline is subtracted)."""
+        return statistics.median(samples)
+
+    def settled(self, samples: list[float], *, repeats: int) -> bool:
+        """Did the statistic settle, or did measuring stop only because the runs ran out?"""
+        return True
+
+    def method(self) -> str:
+        """What, besides the interpreter, decides the numbers: part of the fingerprint."""
+        return ""
+
+    def fingerprint(self) -> str:
+        """Stored with every reference cost; a change (meter, its method, interpreter) forces re-calibration."""
+        method = f"/{self.method()}" if self.method() else ""
+        return f"{self.name}{method}:{platform.machine()}:{_interpreter_digest()}"[:64]
+
+    def scaled_limits(self, payload: dict[str, Any], limits: JailLimits) -> tuple[dict[str, Any], JailLimits]:
+        """A slower meter gets proportionally more time, inside the jail (per case) and outside."""
+        if self.slowdown == 1.0:
+            return payload, limits
+        cpu_s = limits.cpu_time_s * self.slowdown
+        scaled = JailLimits.for_cpu(cpu_s, memory_kb=limits.memory_kb)
+        return {**payload, "time_limit_ms": int(payload["time_limit_ms"] * self.slowdown)}, scaled
+
+
+@lru_cache(maxsize=1)
+def _interpreter_digest() -> str:
+    """The jailed interpreter's identity: a Debian point release replaces the binary at the same path."""
+    try:
+        stat = os.stat(JAIL_PYTHON)
+        identity = f"{os.path.realpath(JAIL_PYTHON)}:{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError:
+        identity = JAIL_PYTHON
+    return f"{os.path.basename(os.path.realpath(JAIL_PYTHON))}-{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
+
+
+def _failure(run: JailRun) -> str:
+    if run.wall_timeout or run.cpu_timeout or run.signal is not None or run.output_exceeded:
+        return "did not finish the performance inputs within the limits"
+    return ""
+
+
+EMPTY_JOB: dict[str, Any] = {
+    "source": "def noop():\n    return None\n",
+    "signature": {"style": "function", "name": "noop", "params": []},
+    "cases": [],
+    "time_limit_ms": 1000,
+}
+
+
+def _counter_baseline(meter: CostMeter) -> float:
+    key = (type(meter), meter.fingerprint())
+    if key not in _BASELINES:
+        limits = JailLimits.for_cpu(2 * meter.slowdown, memory_kb=256 * 1024)
+        payload = {**EMPTY_JOB, "time_limit_ms": int(EMPTY_JOB["time_limit_ms"] * meter.slowdown)}
+        samples: list[float] = []
+        while not samples or not meter.enough(samples, repeats=5):
+            samples.append(meter.measure_once(payload, limits).cost)
+        _BASELINES[key] = meter.summarize(samples)
+    return _BASELINES[key]
+
+
+_BASELINES: dict[tuple[type[CostMeter], str], float] = {}
