@@ -21,6 +21,7 @@ from arena.models import (
 )
 from arena.rendering import render_statement
 from arena.services.curation import problem_calibrate, problem_publish, problem_scale, problem_validate
+from arena.services.rotation import performance_inputs_rotate
 from arena.services.submissions import submission_rejudge
 
 
@@ -43,7 +44,7 @@ class ProblemAdmin(admin.ModelAdmin):
     search_fields = ("code", "title")
     readonly_fields = ("statement_preview", "bank_hash")
     inlines = [ReferenceInline, TestCaseInline]
-    actions = ["validate", "scale", "calibrate", "publish", "unpublish", "rejudge_all"]
+    actions = ["validate", "scale", "rotate_performance_inputs", "calibrate", "publish", "unpublish", "rejudge_all"]
 
     @admin.display(description="Statement preview")
     def statement_preview(self, problem: Problem) -> SafeString:
@@ -71,6 +72,22 @@ class ProblemAdmin(admin.ModelAdmin):
         for problem in queryset:
             report = problem_scale(problem=problem)
             self.message_user(request, f"{problem.code}: scale {report.scale} ({report.stopped_because})")
+
+    @admin.action(description="Rotate the secret performance inputs (then calibrate)")
+    def rotate_performance_inputs(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
+        for problem in queryset:
+            report = performance_inputs_rotate(problem=problem)
+            if report.failure:
+                self.message_user(request, f"{problem.code}: {report.failure[:500]}", level=messages.ERROR)
+            elif report.skipped:
+                self.message_user(request, f"{problem.code}: skipped — {report.skipped}", level=messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    f"{problem.code}: generation {report.old_generation} → {report.generation}, "
+                    f"{report.inputs} inputs at scale {report.scale}; {report.costs_dropped} reference cost(s) "
+                    "dropped, calibrate again",
+                )
 
     @admin.action(description="Calibrate references on this judge host")
     def calibrate(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:

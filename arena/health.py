@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from judge.boundary import CaseAnswer
 from judge.meters import meter_status
 from judge.sandbox import JailLimits, run_harness
 from judge.sandbox.command import cgroup_v1_available
@@ -44,8 +45,9 @@ def _sandbox() -> dict[str, Any]:
         "time_limit_ms": 1000,
     }
     run = run_harness(job, JailLimits.for_cpu(1, memory_kb=128 * 1024))
-    ok = any(r.get("output") == "pong" for r in run.records)
-    result = {"ok": ok, "cgroups": cgroup_v1_available(), "jail_ms": round(run.wall_ms, 1)}
+    answer = run.answered().get(1)
+    ok = isinstance(answer, CaseAnswer) and answer.output == "pong"
+    result = {"ok": ok, "cgroups": cgroup_v1_available(), "jail_ms": round(run.end.wall_ms, 1)}
     _SANDBOX_CACHE.update(checked_at=now, result=result)
     return result
 

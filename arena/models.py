@@ -85,6 +85,10 @@ class Problem(models.Model):
     float_tolerance = models.FloatField(default=1e-6)
     generator_source = models.TextField(blank=True, help_text="def generate(rng, scale) -> list of arguments")
     perf_scale = models.PositiveIntegerField(default=0, help_text="Generator scale of the performance inputs.")
+    perf_generation = models.PositiveIntegerField(
+        default=1,
+        help_text="Which secret draw the performance inputs are; rotating them increments it.",
+    )
     bank_hash = models.CharField(
         max_length=64, blank=True, help_text="Hash of the fixture folder or imported record it was loaded from."
     )

@@ -151,8 +151,7 @@ def naive_meter_class() -> type[Any]:
 
         def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
             run = run_harness(payload, limits)
-            failed = run.wall_timeout or run.cpu_timeout or run.signal is not None or run.output_exceeded
-            return Sample(run.wall_ms, run.records, "did not finish" if failed else "")
+            return Sample(run.end.wall_ms, run)
 
         def enough(self, samples: list[float], *, repeats: int) -> bool:
             return True

@@ -1,17 +1,42 @@
-"""Judge one submission: run all cases in one jail, grade outside it, turn the run into verdicts."""
+"""Judge one submission: hand its cases to one jail one at a time, grade each outside the jail,
+and turn what the worker saw into exact verdicts.
+
+Verdicts come from evidence the program cannot forge: the worker's own measurement of each
+step (CPU, wall, output bytes), the cgroup's OOM counter, and the supervisor's exit status.
+What the program says in a record is only ever its answer or its error, never a fact about
+time or memory, and no verdict depends on the text of a message.
+"""
 
 from __future__ import annotations
 
+import builtins
 import signal
 from collections.abc import Callable
 from typing import Any
 
+from judge.boundary import (
+    CaseAnswer,
+    CaseError,
+    CaseMemoryError,
+    CaseUnserializable,
+    Compiled,
+    CompileError,
+    Verdict,
+    record_budget,
+)
 from judge.grading import outputs_match, short_repr
 from judge.protocol import CaseOutcome, CaseSpec, JudgeJob, JudgeOutcome
 from judge.sandbox import JailLimits, JailRun, run_harness
+from judge.sandbox.session import JailEnd, Step, Stop
 
 STARTUP_ALLOWANCE_S = 1.0
 MAX_RUN_CPU_S = 120
+KIND_ORDER = {"sample": 0, "hidden": 1, "performance": 2}
+# Exception names a hidden test may show: the built-in ones. A class of the program's own could
+# carry anything in its name (a hidden input, say), so it is shown as "an exception".
+BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+)
 
 
 def limits_for(job: JudgeJob, case_count: int) -> JailLimits:
@@ -19,134 +44,150 @@ def limits_for(job: JudgeJob, case_count: int) -> JailLimits:
     return JailLimits.for_cpu(cpu_s, memory_kb=job.memory_limit_kb)
 
 
+def ordered(cases: list[CaseSpec]) -> list[CaseSpec]:
+    """Samples first: their messages show everything, so no hidden case may have been handed
+    to the program before the last message it can write into is settled."""
+    return sorted(cases, key=lambda c: (KIND_ORDER.get(c.kind, 3), c.ordinal))
+
+
 def harness_job(job: JudgeJob, cases: list[CaseSpec]) -> dict[str, Any]:
-    """What goes into the jail: never the expected outputs."""
+    """What the worker feeds the jail, case by case: never the expected outputs (only the size
+    of record a right answer could need)."""
     return {
         "source": job.source,
         "signature": job.signature,
-        "cases": [{"ordinal": c.ordinal, "args": c.args} for c in cases],
+        "cases": [{"ordinal": c.ordinal, "args": c.args, "record_bytes": record_budget(c.expected)} for c in cases],
         "time_limit_ms": job.time_limit_ms,
     }
 
 
-def grade_record(job: JudgeJob, case: CaseSpec, record: dict[str, Any]) -> CaseOutcome:
-    time_ms = float(record.get("time_ms") or 0.0)
-    memory_kb = int(record.get("memory_kb") or 0)
-    outcome = CaseOutcome(ordinal=case.ordinal, kind=case.kind, verdict="AC", time_ms=time_ms, memory_kb=memory_kb)
-    status = record.get("status")
-    if status == "ok":
-        if not outputs_match(job.checker, case.args, record.get("output"), case.expected):
-            outcome.verdict = "WA"
-            if case.kind == "sample":
-                outcome.message = (
-                    f"Input: {short_repr(case.args)}\nExpected: {short_repr(case.expected)}\n"
-                    f"Got: {short_repr(record.get('output'))}"
-                )
-            else:
-                outcome.message = "Wrong answer on a hidden test."
-    elif status == "tle":
-        outcome.verdict = "TLE"
-        outcome.message = f"Exceeded the time limit of {job.time_limit_ms} ms CPU per test."
-    elif status == "mle":
-        outcome.verdict = "MLE"
+# --- messages: what each kind of case may reveal ---------------------------------------------
+def _error_text(kind: str, record: CaseError) -> str:
+    where = f" (line {record.line})" if record.line is not None else ""
+    if kind == "sample":
+        return f"{record.error}{where}: {record.message}"
+    if kind == "hidden":
+        name = record.error if record.error in BUILTIN_EXCEPTIONS else "An exception"
+        return f"{name}{where} on a hidden test."
+    return "Runtime error on a performance input."
+
+
+def _wrong_text(kind: str, case: CaseSpec, got: Any) -> str:
+    if kind == "sample":
+        return f"Input: {short_repr(case.args)}\nExpected: {short_repr(case.expected)}\nGot: {short_repr(got)}"
+    if kind == "hidden":
+        return "Wrong answer on a hidden test."
+    return "Wrong answer on a performance input."
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def stop_verdict(job: JudgeJob, step: Step, end: JailEnd, limits: JailLimits) -> tuple[Verdict, str]:
+    """The verdict of a step that ended without an answer, from outside evidence only."""
+    if step.stop is Stop.CPU:
+        return Verdict.TLE, f"Exceeded the time limit of {job.time_limit_ms} ms CPU per test."
+    if step.stop is Stop.WALL:
+        return Verdict.TLE, "Exceeded the wall-clock limit (the program waited instead of working)."
+    if step.stop is Stop.OUTPUT:
+        return Verdict.OLE, f"Printed more than the output limit of {limits.output_bytes // 1024} KB."
+    if step.stop is Stop.INVALID:
+        if step.invalid_verdict is Verdict.OLE:
+            return Verdict.OLE, "The returned value is far larger than the output limit for this test."
+        if step.invalid_verdict is Verdict.WA:
+            return Verdict.WA, f"The return value cannot be read: {step.invalid_reason}."
+        return Verdict.RTE, f"The program interfered with the judge's result channel: {step.invalid_reason}."
+    # The process ended (or closed the result pipe) without answering.
+    if end.oom_killed or (end.memory_limit_hit and end.signal == signal.SIGKILL):
+        return Verdict.MLE, f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB."
+    if end.seccomp_violation:
+        return Verdict.RTE, "Killed: a forbidden system call was made."
+    if end.signal == signal.SIGXCPU or (end.signal == signal.SIGKILL and end.cpu_ms >= limits.cpu_time_s * 1000):
+        return Verdict.TLE, f"Exceeded the time limit of {job.time_limit_ms} ms CPU per test."
+    if end.signal is not None:
+        return Verdict.RTE, f"Killed by signal {_signal_name(end.signal)}."
+    return Verdict.RTE, f"The program exited (code {end.exit_code}) before all tests ran."
+
+
+def case_outcome(job: JudgeJob, case: CaseSpec, step: Step, end: JailEnd | None, limits: JailLimits) -> CaseOutcome:
+    """Grade one step; ``end`` is needed (and given) only for a step that stopped."""
+    outcome = CaseOutcome(
+        ordinal=case.ordinal, kind=case.kind, verdict=Verdict.AC, time_ms=step.cpu_ms, memory_kb=step.peak_kb or 0
+    )
+    record = step.record
+    if step.stop is not None:
+        assert end is not None
+        outcome.verdict, outcome.message = stop_verdict(job, step, end, limits)
+    elif isinstance(record, CaseAnswer):
+        if not outputs_match(job.checker, case.args, record.output, case.expected):
+            outcome.verdict, outcome.message = Verdict.WA, _wrong_text(case.kind, case, record.output)
+    elif isinstance(record, CaseError):
+        outcome.verdict, outcome.message = Verdict.RTE, _error_text(case.kind, record)
+    elif isinstance(record, CaseMemoryError):
+        outcome.verdict = Verdict.MLE
         outcome.message = f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB."
-    elif status == "unserializable":
-        outcome.verdict = "WA"
-        outcome.message = f"The return value cannot be read: {str(record.get('message', ''))[:200]}"
-    else:
-        outcome.verdict = "RTE"
-        line = record.get("line")
-        where = f" (line {line})" if isinstance(line, int) else ""
-        outcome.message = f"{str(record.get('error', 'Error'))[:80]}{where}: {str(record.get('message', ''))[:200]}"
+    elif isinstance(record, CaseUnserializable):
+        detail = f": {record.message}" if case.kind == "sample" else "."
+        outcome.verdict, outcome.message = Verdict.WA, f"The return value cannot be read{detail}"
+    else:  # a load record where a case record belongs cannot get here: the boundary refuses it
+        outcome.verdict, outcome.message = Verdict.RTE, "The program interfered with the judge's result channel."
     return outcome
 
 
-def _failure_for_missing(job: JudgeJob, run: JailRun, limits: JailLimits) -> tuple[str, str]:
-    """The verdict of the first case the run never reported, decided from outside evidence."""
-    if run.output_exceeded:
-        return "OLE", f"Output exceeded the limit of {limits.output_bytes // 1024} KB."
-    if run.wall_timeout:
-        return "TLE", f"Exceeded the wall-clock limit of {limits.wall_time_s} s."
-    if run.cpu_timeout or run.cpu_ms >= limits.cpu_time_s * 1000:
-        return "TLE", f"Exceeded the time limit of {job.time_limit_ms} ms CPU per test."
-    if run.memory_limit_hit or run.max_rss_kb >= job.memory_limit_kb * 0.95:
-        return "MLE", f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB."
-    if run.seccomp_violation:
-        return "RTE", "Killed: a forbidden system call was made."
-    if run.signal is not None:
-        name = signal.Signals(run.signal).name if run.signal in signal.Signals._value2member_map_ else str(run.signal)
-        return "RTE", f"Killed by signal {name}."
-    if run.protocol_error:
-        return "RTE", "The program interfered with the judge's result channel."
-    return "RTE", f"The program exited (code {run.exit_code}) before all tests ran."
+def load_failure(job: JudgeJob, run: JailRun, limits: JailLimits) -> tuple[Verdict, str] | None:
+    """The verdict when the program never got to its first test, or None when it loaded."""
+    load = run.load
+    if load is None:
+        return Verdict.CE, "The program did not load."
+    if isinstance(load.record, Compiled):
+        return None
+    if isinstance(load.record, CompileError):
+        where = f" (line {load.record.line})" if load.record.line is not None else ""
+        return Verdict.CE, f"{load.record.error}{where}: {load.record.message}"
+    if load.stop is Stop.CPU:
+        return Verdict.TLE, "Exceeded the time limit while loading."
+    if load.stop is Stop.EXITED and run.end.exit_code == 0 and run.end.signal is None:
+        return Verdict.CE, "The program stopped the judge while loading."
+    return stop_verdict(job, load, run.end, limits)
 
 
 def judge_job(job: JudgeJob, *, on_case: Callable[[CaseOutcome], None] | None = None) -> JudgeOutcome:
-    cases = list(job.cases)
+    """Run the cases in order and stop at the first that fails; its verdict is the submission's."""
+    cases = ordered(list(job.cases))
     by_ordinal = {c.ordinal: c for c in cases}
     limits = limits_for(job, len(cases))
     outcomes: list[CaseOutcome] = []
-    compile_error: dict[str, Any] | None = None
-    seen: set[int] = set()
 
-    def handle(record: dict[str, Any]) -> None:
-        nonlocal compile_error
-        event = record.get("event")
-        if event == "compile-error" and not outcomes:
-            compile_error = record
-            return
-        if event != "case":
-            return
-        ordinal = record.get("ordinal")
-        case = by_ordinal.get(ordinal) if isinstance(ordinal, int) else None
-        # Cases must arrive once each, in order; anything else is the program writing to our pipe.
-        if case is None or ordinal in seen or len(outcomes) >= len(cases) or cases[len(outcomes)].ordinal != ordinal:
-            return
-        seen.add(ordinal)
-        outcome = grade_record(job, case, record)
+    def graded(outcome: CaseOutcome) -> None:
         outcomes.append(outcome)
         if on_case is not None:
             on_case(outcome)
 
-    run = run_harness(harness_job(job, cases), limits, on_record=handle, warm=True)
-    if compile_error is not None:
-        line = compile_error.get("line")
-        where = f" (line {line})" if isinstance(line, int) else ""
-        message = (
-            f"{str(compile_error.get('error', 'Error'))[:80]}{where}: {str(compile_error.get('message', ''))[:300]}"
-        )
-        return JudgeOutcome(verdict="CE", message=message, cpu_ms=run.cpu_ms, memory_kb=run.max_rss_kb)
-    if not any(r.get("event") == "compiled" for r in run.records) and not outcomes:
-        verdict, message = _failure_for_missing(job, run, limits)
-        if run.exit_code == 0 and not run.signal and not run.output_exceeded:
-            verdict, message = "CE", "The program stopped the judge while loading."
-        return JudgeOutcome(verdict=verdict, message=message, cpu_ms=run.cpu_ms, memory_kb=run.max_rss_kb)
+    def on_step(ordinal: int, step: Step) -> bool:
+        outcome = case_outcome(job, by_ordinal[ordinal], step, None, limits)
+        graded(outcome)
+        return outcome.verdict == Verdict.AC
 
-    if len(outcomes) < len(cases):
-        verdict, message = _failure_for_missing(job, run, limits)
-        first_missing = cases[len(outcomes)]
-        missing = CaseOutcome(ordinal=first_missing.ordinal, kind=first_missing.kind, verdict=verdict, message=message)
-        outcomes.append(missing)
-        if on_case is not None:
-            on_case(missing)
-    if (run.output_exceeded or run.protocol_error) and all(o.verdict == "AC" for o in outcomes):
-        verdict, message = _failure_for_missing(job, run, limits)
-        outcomes[-1].verdict, outcomes[-1].message = verdict, message
-    if run.cpu_ms > limits.cpu_time_s * 1000 and all(o.verdict == "AC" for o in outcomes):
-        # Measured from outside over every process of the jail: work hidden in child processes
-        # or threads escapes the per-case timer inside the harness, but not this.
-        outcomes[-1].verdict = "TLE"
-        outcomes[-1].message = (
-            f"Used {run.cpu_ms:.0f} ms of CPU across all processes, over the run's CPU time limit of "
-            f"{limits.cpu_time_s * 1000:.0f} ms."
-        )
+    run = run_harness(harness_job(job, cases), limits, on_step=on_step, warm=True)
+    failed = load_failure(job, run, limits)
+    if failed is not None:
+        return JudgeOutcome(verdict=failed[0], message=failed[1], cpu_ms=run.end.cpu_ms, memory_kb=run.end.max_rss_kb)
+    if run.steps and run.steps[-1][1].stop is not None:
+        ordinal, step = run.steps[-1]
+        graded(case_outcome(job, by_ordinal[ordinal], step, run.end, limits))
 
-    first_bad = next((o for o in outcomes if o.verdict != "AC"), None)
+    first_bad = next((o for o in outcomes if o.verdict != Verdict.AC), None)
+    if first_bad is None and len(outcomes) < len(cases):  # cannot happen: every step is graded
+        raise RuntimeError("a judged run ended without a verdict for every test")
     return JudgeOutcome(
-        verdict=first_bad.verdict if first_bad else "AC",
+        verdict=first_bad.verdict if first_bad else Verdict.AC,
         message=first_bad.message if first_bad else f"All {len(cases)} tests passed.",
         cases=outcomes,
         time_ms=sum(o.time_ms for o in outcomes),
-        memory_kb=run.max_rss_kb,
-        cpu_ms=run.cpu_ms,
+        memory_kb=max((o.memory_kb for o in outcomes), default=run.end.max_rss_kb),
+        cpu_ms=run.end.cpu_ms,
     )

@@ -18,14 +18,13 @@ from typing import Any, ClassVar, Literal
 from django.db import transaction
 
 from arena.models import Problem, ReferenceSolution, TestCase
-from judge.sandbox import JailLimits, run_harness
+from arena.services.performance import performance_seed
+from judge.reference import ReferenceAnswer, run_reference
 
 # Part of every import digest: bump it when an importer's output for the same record changes,
 # so a re-run refreshes problems imported by the older logic instead of calling them unchanged.
-IMPORTER_VERSION = "1"
-GENEROUS_FACTOR = 5  # references get 5x the problem's time limit while their outputs are recorded
-MAX_RUN_CPU_S = 120
-REFERENCE_MEMORY_KB = 1024 * 1024
+IMPORTER_VERSION = "2"  # 2: performance inputs drawn from secret seeds
+GENERATOR_TIME_MS = 2000  # per draw, times GENEROUS_FACTOR
 
 Status = Literal["imported", "updated", "unchanged", "skipped"]
 
@@ -89,13 +88,8 @@ class ImportedProblem:
     perf_scale: int = 0
 
 
-@dataclass(frozen=True)
-class RunResult:
-    """One input's outcome in a reference run: its output, or why there is none."""
-
-    ok: bool
-    output: Any = None
-    error: str = ""
+# One input's outcome in a reference run: its output, or why there is none.
+RunResult = ReferenceAnswer
 
 
 def record_digest(record: Any, *, origin: str) -> str:
@@ -157,34 +151,45 @@ def sandbox_run(
     Raises ImportSkip when the source does not even load. Inputs the run never reached (after a
     time-out, a crash of the interpreter) come back as failures, never as silence.
     """
-    per_case_ms = time_limit_ms * GENEROUS_FACTOR
-    job = {
-        "source": source,
-        "signature": signature,
-        "cases": [{"ordinal": i, "args": args} for i, args in enumerate(inputs)],
-        "time_limit_ms": per_case_ms,
-    }
-    cpu_s = min(MAX_RUN_CPU_S, 1 + len(inputs) * per_case_ms / 1000)
-    run = run_harness(job, JailLimits.for_cpu(cpu_s, memory_kb=REFERENCE_MEMORY_KB))
-    results: dict[int, RunResult] = {}
-    for record in run.records:
-        if record.get("event") == "compile-error":
-            where = f" (line {record['line']})" if isinstance(record.get("line"), int) else ""
-            raise ImportSkip(f"does not load: {record.get('error')}{where}: {str(record.get('message', ''))[:160]}")
-        if record.get("event") != "case" or not isinstance(record.get("ordinal"), int):
-            continue
-        status = record.get("status")
-        if status == "ok":
-            results[record["ordinal"]] = RunResult(ok=True, output=record.get("output"))
-        elif status == "error":
-            message = f"{record.get('error')}: {str(record.get('message', ''))[:160]}"
-            results[record["ordinal"]] = RunResult(ok=False, error=message)
-        else:
-            results[record["ordinal"]] = RunResult(ok=False, error=str(status))
-    missing = RunResult(
-        ok=False, error=f"not reached (exit={run.exit_code}, signal={run.signal}, wall_timeout={run.wall_timeout})"
+    run = run_reference(source=source, signature=signature, inputs=inputs, time_limit_ms=time_limit_ms)
+    if run.load_error:
+        raise ImportSkip(f"does not load: {run.load_error[:200]}")
+    return run.answers
+
+
+GENERATOR_ENTRY = "__codearena_generate"
+
+
+def performance_inputs_in_jail(
+    *, generator_source: str, problem_code: str, generation: int, scale: int, count: int, arity: int
+) -> tuple[list[list[Any]], list[str]]:
+    """Draw ``count`` performance inputs from a dataset's ``generate(rng, scale)`` in the sandbox,
+    seeded secretly (``performance_seed``). Returns the inputs that are lists of ``arity``
+    arguments and, for each draw that is not, why."""
+    runner = generator_source + (
+        f"\n\ndef {GENERATOR_ENTRY}(seed, scale):\n    import random\n    return generate(random.Random(seed), scale)\n"
     )
-    return [results.get(i, missing) for i in range(len(inputs))]
+    signature = {
+        "style": "function",
+        "name": GENERATOR_ENTRY,
+        "params": [{"name": "seed", "type": "int"}, {"name": "scale", "type": "int"}],
+    }
+    seeds = [
+        performance_seed(problem_code=problem_code, generation=generation, index=i, scale=scale) for i in range(count)
+    ]
+    results = sandbox_run(
+        source=runner, signature=signature, inputs=[[seed, scale] for seed in seeds], time_limit_ms=GENERATOR_TIME_MS
+    )
+    inputs: list[list[Any]] = []
+    problems: list[str] = []
+    for index, result in enumerate(results):
+        if not result.ok:
+            problems.append(f"generator draw {index}: {result.error}")
+        elif not isinstance(result.output, list) or len(result.output) != arity:
+            problems.append(f"generator draw {index}: does not give {arity} argument(s)")
+        else:
+            inputs.append(result.output)
+    return inputs, problems
 
 
 def imported_problem_find(*, origin: str, origin_id: str) -> Problem | None:

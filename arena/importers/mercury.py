@@ -35,6 +35,7 @@ from arena.importers import (
     imported_problem_find,
     imported_problem_save,
     json_argument,
+    performance_inputs_in_jail,
     plain,
     record_digest,
     sandbox_run,
@@ -99,7 +100,6 @@ IMPLICIT_IMPORTS: dict[str, str] = {
     **{name: f"from math import {name}" for name in ("ceil", "comb", "factorial", "floor", "gcd", "inf", "sqrt")},
     "maxsize": "from sys import maxsize",
 }
-GENERATOR_ENTRY = "__codearena_generate"
 
 
 def mercury_records_read(*, path: Path) -> list[dict[str, Any]]:
@@ -299,27 +299,6 @@ def generator_source(*, generator_code: str, single_argument: bool) -> str:
     )
 
 
-def _generated_inputs(source: str, *, count: int, params: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str]]:
-    """Draw inputs from the record's generator — in the sandbox, like every other dataset code."""
-    runner = (
-        source + f"\n\ndef {GENERATOR_ENTRY}(seed):\n    import random\n    return generate(random.Random(seed), 0)\n"
-    )
-    signature = {"style": "function", "name": GENERATOR_ENTRY, "params": [{"name": "seed", "type": "int"}]}
-    results = sandbox_run(
-        source=runner, signature=signature, inputs=[[seed] for seed in range(count)], time_limit_ms=TIME_LIMIT_MS
-    )
-    inputs: list[list[Any]] = []
-    problems: list[str] = []
-    for seed, result in enumerate(results):
-        if not result.ok:
-            problems.append(f"generator seed {seed}: {result.error}")
-        elif not isinstance(result.output, list) or len(result.output) != len(params):
-            problems.append(f"generator seed {seed}: does not give {len(params)} argument(s)")
-        else:
-            inputs.append(result.output)
-    return inputs, problems
-
-
 def _size(args: list[Any]) -> int:
     return len(json.dumps(args))
 
@@ -356,7 +335,8 @@ def mercury_problem_import(
             slug, "unchanged", code=existing.code, cases=existing.cases.count(), references=existing.references.count()
         )
     try:
-        spec, notes = _build(record, slug=slug, code=code, digest=digest, trust_code=trust_code)
+        generation = existing.perf_generation if existing is not None else 1
+        spec, notes = _build(record, slug=slug, code=code, digest=digest, trust_code=trust_code, generation=generation)
         spec.published_at = published_at or PUBLISHED_AT
         problem, created = imported_problem_save(spec=spec)
     except ImportSkip as exc:
@@ -382,7 +362,7 @@ def _statement(record: dict[str, Any], slug: str) -> str:
 
 
 def _build(
-    record: dict[str, Any], *, slug: str, code: str, digest: str, trust_code: bool
+    record: dict[str, Any], *, slug: str, code: str, digest: str, trust_code: bool, generation: int
 ) -> tuple[ImportedProblem, list[str]]:
     difficulty = str(record.get("difficulty", "")).strip().lower()
     if difficulty not in DEFAULT_POINTS:
@@ -403,7 +383,16 @@ def _build(
         generator = generator_source(
             generator_code=str(record["generator_code"]), single_argument=len(signature["params"]) == 1
         )
-        drawn, problems = _generated_inputs(generator, count=GENERATOR_DRAWS, params=signature["params"])
+        # Secret seeds (scale 0: Mercury generators have no scale knob), so the inputs cost is
+        # measured on cannot be recomputed from the public dataset.
+        drawn, problems = performance_inputs_in_jail(
+            generator_source=generator,
+            problem_code=code,
+            generation=generation,
+            scale=0,
+            count=GENERATOR_DRAWS,
+            arity=len(signature["params"]),
+        )
         notes += problems[:3]
         perf_inputs = sorted(drawn, key=_size, reverse=True)[:PERF_COUNT]
     if not perf_inputs:

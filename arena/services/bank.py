@@ -23,9 +23,10 @@ from django.conf import settings
 from django.db import transaction
 
 from arena.models import Problem, ReferenceSolution, TestCase
+from arena.services.performance import performance_inputs_draw
 from judge.grading import outputs_match
 from judge.protocol import CheckerSpec
-from judge.sandbox import JailLimits, run_harness
+from judge.reference import run_reference
 
 BANK_DIR = Path(settings.BASE_DIR) / "fixtures" / "problems"
 DEFAULT_POINTS = {"easy": 3.0, "medium": 5.0, "hard": 8.0}
@@ -112,17 +113,23 @@ def load_generator(source: str, name: str) -> Callable[[random.Random, int], lis
     return generate
 
 
-def generated_inputs(folder: ProblemFolder, *, kind: str) -> list[list[Any]]:
+def generated_inputs(folder: ProblemFolder, *, kind: str, generation: int = 1) -> list[list[Any]]:
+    """Hidden inputs from public seeds (they are exported anyway); performance inputs from secret
+    ones, under the problem's ``generation`` (see arena/services/performance.py)."""
     spec = folder.meta.get("tests", {})
     generate = load_generator(folder.generator_source, folder.code)
-    seed_base = int(hashlib.sha256(folder.code.encode()).hexdigest()[:8], 16)
     if kind == "hidden":
+        seed_base = int(hashlib.sha256(folder.code.encode()).hexdigest()[:8], 16)
         scales = list(spec.get("hidden_scales", [1, 2, 5, 10]))
         count = int(spec.get("hidden_count", 12))
         return [generate(random.Random(seed_base + i), scales[i % len(scales)]) for i in range(count)]
-    count = int(spec.get("perf_count", 2))
-    scale = int(spec.get("perf_scale", 100))
-    return [generate(random.Random(seed_base + 10_000 + i), scale) for i in range(count)]
+    return performance_inputs_draw(
+        generate=generate,
+        problem_code=folder.code,
+        generation=generation,
+        scale=int(spec.get("perf_scale", 100)),
+        count=int(spec.get("perf_count", 2)),
+    )
 
 
 def starter_code(signature: dict[str, Any]) -> str:
@@ -160,29 +167,10 @@ def reference_outputs(
     *, source: str, signature: dict[str, Any], inputs: list[list[Any]], time_limit_ms: int, label: str
 ) -> list[Any]:
     """Outputs of a trusted reference on ``inputs``, run in the sandbox with generous limits."""
-    job = {
-        "source": source,
-        "signature": signature,
-        "cases": [{"ordinal": i, "args": args} for i, args in enumerate(inputs)],
-        "time_limit_ms": time_limit_ms * 5,
-    }
-    limits = JailLimits.for_cpu(min(120.0, 1 + len(inputs) * time_limit_ms * 5 / 1000), memory_kb=1024 * 1024)
-    run = run_harness(job, limits)
-    compile_error = next((r for r in run.records if r.get("event") == "compile-error"), None)
-    if compile_error:
-        raise BankError(f"{label}: reference solution does not load: {compile_error}")
-    outputs: dict[int, Any] = {}
-    for record in run.records:
-        if record.get("event") == "case":
-            if record.get("status") != "ok":
-                raise BankError(f"{label}: reference solution failed on input #{record.get('ordinal')}: {record}")
-            outputs[int(record["ordinal"])] = record.get("output")
-    if len(outputs) != len(inputs):
-        raise BankError(
-            f"{label}: reference solution answered {len(outputs)} of {len(inputs)} inputs "
-            f"(signal={run.signal}, exit={run.exit_code}, stderr={run.stderr[-300:]!r})"
-        )
-    return [outputs[i] for i in range(len(inputs))]
+    run = run_reference(source=source, signature=signature, inputs=inputs, time_limit_ms=time_limit_ms)
+    if not run.all_ok:
+        raise BankError(f"{label}: reference solution {run.first_failure()}")
+    return [answer.output for answer in run.answers]
 
 
 def problem_load(*, folder: ProblemFolder, force: bool = False) -> tuple[Problem, bool]:
@@ -198,7 +186,8 @@ def problem_load(*, folder: ProblemFolder, force: bool = False) -> tuple[Problem
     samples = folder.tests.get("samples", [])
     fixed_hidden = [case["args"] for case in folder.tests.get("hidden", [])]
     hidden = fixed_hidden + generated_inputs(folder, kind="hidden")
-    perf = generated_inputs(folder, kind="performance")
+    # A reload keeps the problem's generation: it must not bring back inputs rotated away.
+    perf = generated_inputs(folder, kind="performance", generation=existing.perf_generation if existing else 1)
     sample_inputs = [case["args"] for case in samples]
     outputs = canonical_outputs(folder, sample_inputs + hidden + perf, time_limit_ms=time_limit_ms)
     for index, case in enumerate(samples):

@@ -14,13 +14,14 @@ from arena.rendering import render_statement
 from arena.scoring.efficiency import cluster_references
 from arena.services.bank import BankError, load_generator, reference_outputs
 from arena.services.calibration import case_specs, checker_spec, job_for, judge_host
+from arena.services.performance import performance_inputs_draw
 from arena.services.rescoring import Pool, anchored_costs_refresh, problem_rescore
 from arena.services.submissions import submission_rejudge
 from judge.grading import outputs_match
 from judge.meters import get_meter, measure_cost, measure_interleaved
 from judge.protocol import CaseSpec
+from judge.reference import run_reference
 from judge.runner import judge_job
-from judge.sandbox import JailLimits, run_harness
 
 FRESH_SCALES = (1, 4, 16)
 
@@ -171,23 +172,22 @@ def problem_scale(
         return report
     generate = load_generator(problem.generator_source, problem.code)
     references = list(problem.references.all())
-    limits = JailLimits.for_cpu(wall_cpu_s * 2 + 1, memory_kb=(wall_memory_mb + 256) * 1024)
     scale = 1
     for _ in range(max_doublings):
         args = generate(random.Random(scale), scale)
         slowest_ms, peak_kb = 0.0, 0
         for reference in references:
-            run = run_harness(
-                {"source": reference.source, "signature": problem.signature, "cases": [{"ordinal": 1, "args": args}],
-                 "time_limit_ms": int(wall_cpu_s * 2000)},
-                limits,
+            # Measured per input from outside the jail: the reference's own CPU and peak memory.
+            run = run_reference(
+                source=reference.source, signature=problem.signature, inputs=[args],
+                time_limit_ms=int(wall_cpu_s * 2000), factor=1, memory_kb=(wall_memory_mb + 256) * 1024,
             )  # fmt: skip
-            finished = any(r.get("event") == "case" and r.get("status") == "ok" for r in run.records)
-            if not finished:
+            if not run.all_ok:
                 slowest_ms = float("inf")
                 break
-            slowest_ms = max(slowest_ms, run.cpu_ms)
-            peak_kb = max(peak_kb, run.max_rss_kb)
+            answer = run.answers[0]
+            slowest_ms = max(slowest_ms, answer.cpu_ms)
+            peak_kb = max(peak_kb, answer.peak_kb)
         report.steps.append((scale, slowest_ms, peak_kb))
         if slowest_ms == float("inf"):
             report.stopped_because = f"scale {scale}: a reference did not finish within the limits"
@@ -204,13 +204,17 @@ def problem_scale(
     return report
 
 
-def problem_set_performance_inputs(*, problem: Problem, scale: int, count: int) -> None:
-    """Replace the performance cases with ``count`` generator inputs at ``scale``; references are re-calibrated."""
+def problem_set_performance_inputs(*, problem: Problem, scale: int, count: int, generation: int | None = None) -> None:
+    """Replace the performance cases with ``count`` generator inputs at ``scale``, drawn from the
+    secret seeds of ``generation`` (default: the problem's current one); references are re-calibrated."""
     canonical = problem.canonical_reference()
     if canonical is None:
         raise BankError(f"{problem.code}: no canonical reference")
+    generation = problem.perf_generation if generation is None else generation
     generate = load_generator(problem.generator_source, problem.code)
-    inputs = [generate(random.Random(scale * 1000 + i), scale) for i in range(count)]
+    inputs = performance_inputs_draw(
+        generate=generate, problem_code=problem.code, generation=generation, scale=scale, count=count
+    )
     outputs = reference_outputs(
         source=canonical.source,
         signature=problem.signature,
@@ -225,7 +229,7 @@ def problem_set_performance_inputs(*, problem: Problem, scale: int, count: int) 
             TestCase(problem=problem, ordinal=start + i, kind=TestCase.Kind.PERFORMANCE, input=args, expected=out)
             for i, (args, out) in enumerate(zip(inputs, outputs))
         )
-        Problem.objects.filter(id=problem.pk).update(perf_scale=scale)
+        Problem.objects.filter(id=problem.pk).update(perf_scale=scale, perf_generation=generation)
         ReferenceCost.objects.filter(reference__problem=problem).delete()
 
 

@@ -19,8 +19,8 @@ from arena.models import Submission, SubmissionCase, TestCase
 from arena.services.calibration import case_specs, cost_beside_reference, job_for, judge_host, reference_costs
 from arena.services.rescoring import Pool, problem_rescore
 from arena.services.standings import standing_update
-from judge.meters import CostResult, get_meter, measure_cost
-from judge.protocol import CaseOutcome
+from judge.meters import CostResult, get_meter, judging_meter_check, measure_cost
+from judge.protocol import CaseOutcome, JudgeOutcome
 from judge.runner import judge_job
 
 logger = logging.getLogger(__name__)
@@ -32,27 +32,59 @@ class JudgeFailure(RuntimeError):
 
 
 def submission_judge(*, submission_id: int) -> str | None:
-    """Judge if still queued. Returns the verdict, or None when another worker has it."""
-    host = judge_host()
+    """Judge if still queued. Returns the verdict, or None when another worker has it.
+
+    1. claim: QU → P, or nothing (another worker has it);
+    2. run cases: one jail, the cases one at a time, each graded and streamed as it ends;
+    3. measure: an accepted program is measured on the performance inputs (P → G);
+    4. finish: G/P → D with the verdict, then scores, standings and events.
+    """
+    submission = _claim(submission_id)
+    if submission is None:
+        return None
+    outcome, done = _run_cases(submission)
+    fields: dict[str, object] = {
+        "verdict": outcome.verdict,
+        "message": outcome.message,
+        "time_ms": round(outcome.time_ms, 3),
+        "memory_kb": outcome.memory_kb,
+        "cases_total": done.total,
+    }
+    if outcome.verdict == Submission.Verdict.AC:
+        fields.update(_measure(submission, done=done.count, total=done.total))
+    return _finish(submission, fields, done=done.count, total=done.total)
+
+
+def _claim(submission_id: int) -> Submission | None:
+    """Step 1: QU → P by a conditional UPDATE; the row count says whether this worker won."""
     claimed = Submission.objects.filter(id=submission_id, status=Submission.Status.QUEUED).update(
         status=Submission.Status.PROCESSING,
-        judge_host=host,
+        judge_host=judge_host(),
         judging_started_at=timezone.now(),
         attempts=F("attempts") + 1,
     )
     if not claimed:
         return None
-    submission = Submission.objects.select_related("problem", "participant").get(id=submission_id)
+    return Submission.objects.select_related("problem", "participant").get(id=submission_id)
+
+
+class _Progress:
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+
+
+def _run_cases(submission: Submission) -> tuple[JudgeOutcome, _Progress]:
+    """Step 2: the samples and hidden tests, each case stored and streamed as soon as it is graded."""
     problem = submission.problem
     cases = case_specs(problem, kinds=(TestCase.Kind.SAMPLE, TestCase.Kind.HIDDEN))
     SubmissionCase.objects.filter(submission=submission).delete()
-    submission_event(submission_id, "grading-begin", total=len(cases), host=host)
-    throttle = CaseEventThrottle(submission_id)
-    done = 0
+    submission_event(submission.pk, "grading-begin", total=len(cases), host=submission.judge_host)
+    throttle = CaseEventThrottle(submission.pk)
+    progress = _Progress(len(cases))
 
     def on_case(outcome: CaseOutcome) -> None:
-        nonlocal done
-        done += 1
+        progress.count += 1
         row = SubmissionCase.objects.create(
             submission=submission,
             ordinal=outcome.ordinal,
@@ -62,31 +94,32 @@ def submission_judge(*, submission_id: int) -> str | None:
             memory_kb=outcome.memory_kb,
             message=outcome.message,
         )
-        Submission.objects.filter(id=submission_id).update(cases_done=done)
-        throttle.add(row.as_event(), done=done, total=len(cases))
+        Submission.objects.filter(id=submission.pk).update(cases_done=progress.count)
+        throttle.add(row.as_event(), done=progress.count, total=progress.total)
 
     outcome = judge_job(job_for(problem, submission.source, cases), on_case=on_case)
-    throttle.flush(done=done, total=len(cases))
+    throttle.flush(done=progress.count, total=progress.total)
+    return outcome, progress
 
-    fields: dict[str, object] = {
-        "verdict": outcome.verdict,
-        "message": outcome.message,
-        "time_ms": round(outcome.time_ms, 3),
-        "memory_kb": outcome.memory_kb,
-        "cases_total": len(cases),
-    }
-    if outcome.verdict == Submission.Verdict.AC:
-        Submission.objects.filter(id=submission_id, status=Submission.Status.PROCESSING).update(
-            status=Submission.Status.GRADING
-        )
-        submission_event(submission_id, "efficiency-begin", done=done, total=len(cases))
-        fields.update(_efficiency(submission))
-        if fields.get("verdict") != Submission.Verdict.AC:
-            logger.info("submission %s accepted on tests but failed its performance run", submission_id)
 
+def _measure(submission: Submission, *, done: int, total: int) -> dict[str, object]:
+    """Step 3: P → G, then the efficiency measurement (or the performance run's own verdict)."""
+    Submission.objects.filter(id=submission.pk, status=Submission.Status.PROCESSING).update(
+        status=Submission.Status.GRADING
+    )
+    submission_event(submission.pk, "efficiency-begin", done=done, total=total)
+    fields = _efficiency(submission)
+    if fields.get("verdict") not in (None, Submission.Verdict.AC):
+        logger.info("submission %s accepted on tests but failed its performance run", submission.pk)
+    return fields
+
+
+def _finish(submission: Submission, fields: dict[str, object], *, done: int, total: int) -> str | None:
+    """Step 4: → D with the verdict; the problem's scores, the standings and the events follow."""
+    problem = submission.problem
     with transaction.atomic():
         finished = Submission.objects.filter(
-            id=submission_id, status__in=[Submission.Status.PROCESSING, Submission.Status.GRADING]
+            id=submission.pk, status__in=[Submission.Status.PROCESSING, Submission.Status.GRADING]
         ).update(status=Submission.Status.DONE, judged_at=timezone.now(), **fields)
         if not finished:
             return None
@@ -98,7 +131,7 @@ def submission_judge(*, submission_id: int) -> str | None:
         if submission.campaign_id is None:  # campaign samples never touch the leaderboard
             standing_update(participant_id=submission.participant_id, problem_id=problem.pk)
         submission_event(
-            submission_id,
+            submission.pk,
             "grading-end",
             verdict=submission.verdict,
             message=submission.message,
@@ -113,7 +146,7 @@ def submission_judge(*, submission_id: int) -> str | None:
                 "es": submission.es,
             },
             done=done,
-            total=len(cases),
+            total=total,
         )
         leaderboard_event(
             problem=problem.code, participant=submission.participant.display_name, verdict=submission.verdict
@@ -124,6 +157,7 @@ def submission_judge(*, submission_id: int) -> str | None:
 def _efficiency(submission: Submission) -> dict[str, object]:
     """Measure the accepted program on the performance inputs (its scores come from problem_rescore)."""
     problem = submission.problem
+    judging_meter_check(settings.JUDGE_METER)  # settings may change after start-up (tests, admin)
     meter = get_meter(settings.JUDGE_METER)
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
     if not perf:
@@ -134,10 +168,8 @@ def _efficiency(submission: Submission) -> dict[str, object]:
     measured = cost_beside_reference(problem, job, perf, result, meter=meter) if result.ok else result
     if isinstance(measured, CostResult):
         # Performance runs check outputs too: a program cannot be fast only when measured.
-        return {
-            "verdict": Submission.Verdict.WA if "Wrong" in measured.message else Submission.Verdict.TLE,
-            "message": measured.message,
-        }
+        # The verdict is the run's own (RTE, MLE, WA, TLE...), never read from a message.
+        return {"verdict": measured.verdict or Submission.Verdict.RTE, "message": measured.message}
     submission_event(submission.pk, "efficiency", cost=measured.cost, unit=result.unit, meter=result.meter)
     # The scores come from problem_rescore once the verdict is stored: ES moves with every
     # accepted solution of the problem, so this submission and the others are scored together.

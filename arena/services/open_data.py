@@ -6,6 +6,11 @@ pseudonym is an HMAC of their id under the instance's secret, so it is stable fr
 the next yet cannot be reversed by enumerating ids. A non-opted-in participant's source is
 withheld when it contains their name or username, since a comment can sign a program.
 
+Performance inputs — the inputs accepted submissions' costs are measured on — are never
+exported: they are drawn from a per-deployment secret (arena/services/performance.py) so that
+nobody can answer them from a table. An export says how many a problem has and at what
+generator scale; an instance importing it draws its own, from its own secret.
+
 The tables and every column are declared once (``TABLES``): the writers, the reader and the
 README shipped in each export all come from that declaration, so the documentation cannot drift
 from the files.
@@ -27,6 +32,7 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
+from django.db.models import Count
 from django.utils import timezone
 
 from arena.importers import (
@@ -37,6 +43,7 @@ from arena.importers import (
     ReferenceRow,
     imported_problem_find,
     imported_problem_save,
+    performance_inputs_in_jail,
     record_digest,
     sandbox_run,
 )
@@ -45,8 +52,9 @@ from judge.grading import outputs_match
 from judge.protocol import CheckerSpec
 
 ORIGIN = "open-data"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: performance inputs are no longer exported; problems carry perf_count
 FORMATS = ("jsonl", "parquet")
+MAX_PERF_COUNT = 16  # performance inputs an import draws for one problem
 
 ColumnType = Literal["string", "int", "float", "bool", "json", "timestamp", "date"]
 
@@ -98,6 +106,12 @@ TABLES: tuple[Table, ...] = (
             ),
             Column("perf_scale", "int", "Generator scale of the performance inputs (0 = not from a scaled generator)."),
             Column(
+                "perf_count",
+                "int",
+                "How many performance inputs it has. The inputs are secret and not exported: an importing instance "
+                "draws its own from the generator at perf_scale.",
+            ),
+            Column(
                 "origin", "string", "Where the exporting instance got it: bank, admin, mercury, humaneval, open-data."
             ),
             Column("origin_id", "string", "Its id at that origin (e.g. HumanEval/0); empty for the bank."),
@@ -106,11 +120,12 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "tests",
-        "One row per stored test case. Expected outputs come from the canonical reference solution.",
+        "One row per sample or hidden test case. Expected outputs come from the canonical reference solution. "
+        "Performance inputs (what cost is measured on) and their outputs are secret and not exported.",
         (
             Column("problem", "string", "Problem code."),
             Column("ordinal", "int", "Position of the case within its problem (cases run in this order)."),
-            Column("kind", "string", "sample (shown in the statement), hidden, or performance (cost measurement)."),
+            Column("kind", "string", "sample (shown in the statement) or hidden."),
             Column("input", "json", "List of positional arguments."),
             Column("expected", "json", "Expected return value, as JSON.", nullable=True),
         ),
@@ -217,6 +232,12 @@ def open_data_problems(*, problems: list[Problem]) -> Iterator[dict[str, Any]]:
     labels: dict[int, list[str]] = defaultdict(list)
     for problem_id, label in ReferenceSolution.objects.filter(problem__in=problems).values_list("problem_id", "label"):
         labels[problem_id].append(label)
+    perf_counts = dict(
+        TestCase.objects.filter(problem__in=problems, kind=TestCase.Kind.PERFORMANCE)
+        .values("problem_id")
+        .annotate(n=Count("id"))
+        .values_list("problem_id", "n")
+    )
     for p in problems:
         yield {
             "code": p.code,
@@ -235,6 +256,7 @@ def open_data_problems(*, problems: list[Problem]) -> Iterator[dict[str, Any]]:
             "float_tolerance": p.float_tolerance,
             "generator_source": p.generator_source,
             "perf_scale": p.perf_scale,
+            "perf_count": perf_counts.get(p.pk, 0),
             "origin": p.origin,
             "origin_id": p.origin_id,
             "reference_labels": labels[p.pk],
@@ -242,7 +264,12 @@ def open_data_problems(*, problems: list[Problem]) -> Iterator[dict[str, Any]]:
 
 
 def open_data_tests(*, problems: list[Problem]) -> Iterator[dict[str, Any]]:
-    cases = TestCase.objects.filter(problem__in=problems).select_related("problem").order_by("problem__code", "ordinal")
+    cases = (
+        TestCase.objects.filter(problem__in=problems)
+        .exclude(kind=TestCase.Kind.PERFORMANCE)  # secret while in use: see the module docstring
+        .select_related("problem")
+        .order_by("problem__code", "ordinal")
+    )
     for case in cases.iterator():
         yield {
             "problem": case.problem.code,
@@ -348,7 +375,12 @@ def open_data_readme(*, counts: dict[str, int], formats: tuple[str, ...], export
         "is withheld (null) when it contains their name. No e-mail, username or account id is exported.",
         "* Costs are comparable only within one `judge_host` and `cost_meter`: efficiency is measured relative to "
         "the references on the same machine.",
-        "* `manage.py import_open_data <dir>` loads the problems, tests and references into another CodeArena.",
+        "* **Performance inputs are secret.** The inputs costs are measured on, and their expected outputs, are not "
+        "in `tests`: they are drawn from a secret of the exporting instance and rotated when they may have leaked, "
+        "so that nobody can answer them from a table. `problems` gives their number (`perf_count`) and generator "
+        "scale (`perf_scale`); the costs in `references` and `submissions` were measured on them.",
+        "* `manage.py import_open_data <dir>` loads the problems, tests and references into another CodeArena, "
+        "which draws its own secret performance inputs from each problem's generator.",
         "",
     ]
     for table in TABLES:
@@ -478,6 +510,11 @@ def _import_problem(
             CaseRow(kind=t["kind"], args=t["input"], expected=t["expected"], ordinal=int(t["ordinal"]))
             for t in sorted(tests, key=lambda t: int(t["ordinal"]))
         ]
+        published = [c for c in cases if c.kind == TestCase.Kind.PERFORMANCE]
+        if published:
+            # Inputs anyone can read are no measure of efficiency: ours are drawn below instead.
+            notes.append(f"{len(published)} exported performance input(s) ignored: they are public")
+            cases = [c for c in cases if c.kind != TestCase.Kind.PERFORMANCE]
         if not cases or any(c.kind not in TestCase.Kind.values or not isinstance(c.args, list) for c in cases):
             raise ImportSkip("no test cases, or a case with an unknown kind or non-list input")
         checker = CheckerSpec(
@@ -486,6 +523,27 @@ def _import_problem(
         if verify:
             _verify_expected(canonical[0]["source"], row["signature"], cases, checker, int(row["time_limit_ms"]))
         generator = str(row["generator_source"] or "")
+        perf_scale, perf_count = int(row["perf_scale"] or 0), int(row["perf_count"] or 0)
+        if not 0 <= perf_count <= MAX_PERF_COUNT:
+            raise ImportSkip(f"perf_count {perf_count} is outside 0..{MAX_PERF_COUNT}")
+        generation = existing.perf_generation if existing is not None else 1
+        if generator and perf_count:
+            perf_cases, perf_notes = _performance_cases(
+                code=code,
+                generation=generation,
+                generator=generator,
+                scale=perf_scale,
+                count=perf_count,
+                canonical_source=canonical[0]["source"],
+                signature=row["signature"],
+                time_limit_ms=int(row["time_limit_ms"]),
+                after=max(c.ordinal or 0 for c in cases),
+            )
+            cases += perf_cases
+            notes += perf_notes
+        elif perf_count:
+            notes.append(f"{perf_count} performance input(s) not drawn: the export has no generator")
+        has_perf = any(c.kind == TestCase.Kind.PERFORMANCE for c in cases)
         if generator and not trust_code:
             notes.append("generator dropped (runs outside the jail; import with --trust-code to keep it)")
             generator = ""
@@ -507,7 +565,7 @@ def _import_problem(
             checker_source=row["checker_source"] or "",
             float_tolerance=float(row["float_tolerance"]),
             generator_source=generator,
-            perf_scale=int(row["perf_scale"] or 0) if generator else 0,
+            perf_scale=perf_scale if generator or has_perf else 0,
             cases=cases,
             references=[ReferenceRow(r["label"], r["source"], bool(r["is_canonical"])) for r in references],
             digest=digest,
@@ -538,3 +596,40 @@ def _verify_expected(
             raise ImportSkip(f"canonical reference fails on case {case.ordinal}: {result.error}")
         if not outputs_match(checker, case.args, result.output, case.expected):
             raise ImportSkip(f"canonical reference does not reproduce the expected output of case {case.ordinal}")
+
+
+def _performance_cases(
+    *,
+    code: str,
+    generation: int,
+    generator: str,
+    scale: int,
+    count: int,
+    canonical_source: str,
+    signature: dict[str, Any],
+    time_limit_ms: int,
+    after: int,
+) -> tuple[list[CaseRow], list[str]]:
+    """This instance's own secret performance inputs, numbered after ``after``: drawn from the
+    exported generator in the sandbox (it is dataset code, trusted or not), answered by the
+    canonical reference there. Returns them and notes on the draws that failed."""
+    inputs, problems = performance_inputs_in_jail(
+        generator_source=generator,
+        problem_code=code,
+        generation=generation,
+        scale=scale,
+        count=count,
+        arity=len(signature["params"]),
+    )
+    notes = problems[:3]
+    if not inputs:
+        return [], [*notes, "no performance inputs could be drawn: scored on correctness only"]
+    results = sandbox_run(source=canonical_source, signature=signature, inputs=inputs, time_limit_ms=time_limit_ms)
+    for number, result in enumerate(results, start=1):
+        if not result.ok:
+            raise ImportSkip(f"canonical reference fails on performance input {number}: {result.error}")
+    cases = [
+        CaseRow(kind=TestCase.Kind.PERFORMANCE, args=args, expected=result.output, ordinal=after + i)
+        for i, (args, result) in enumerate(zip(inputs, results), start=1)
+    ]
+    return cases, notes

@@ -19,7 +19,7 @@ from judge.meters.base import (
 )
 from judge.meters.cpu import CPU_CONFIRM_SHARE, CpuMeter
 from judge.meters.instructions import InstructionsMeter
-from judge.meters.measure import PERF_FAILURES, check_sample, measure_cost, measure_interleaved
+from judge.meters.measure import check_sample, measure_cost, measure_interleaved
 from judge.meters.perf import (
     ATTR_DISABLED,
     ATTR_ENABLE_ON_EXEC,
@@ -41,7 +41,15 @@ from judge.meters.perf import (
     perf_read,
     perf_unavailable_reason,
 )
-from judge.meters.registry import DEFAULT_METER, MeterStatus, get_meter, meter_status, tie_share
+from judge.meters.registry import (
+    DEFAULT_METER,
+    MeterRefused,
+    MeterStatus,
+    get_meter,
+    judging_meter_check,
+    meter_status,
+    tie_share,
+)
 from judge.meters.valgrind import VALGRIND_SUMMARY, ValgrindMeter
 
 __all__ = [
@@ -58,7 +66,6 @@ __all__ = [
     "PERF_ATTR_SIZE",
     "PERF_COUNT_HW_INSTRUCTIONS",
     "PERF_COUNT_SW_TASK_CLOCK",
-    "PERF_FAILURES",
     "PERF_FLAG_FD_CLOEXEC",
     "PERF_FORMAT_TOTAL_TIME_ENABLED",
     "PERF_FORMAT_TOTAL_TIME_RUNNING",
@@ -71,12 +78,14 @@ __all__ = [
     "CpuMeter",
     "InstructionsMeter",
     "MeterError",
+    "MeterRefused",
     "MeterStatus",
     "PerfError",
     "Sample",
     "ValgrindMeter",
     "check_sample",
     "get_meter",
+    "judging_meter_check",
     "measure_cost",
     "measure_interleaved",
     "meter_status",

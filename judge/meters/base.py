@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from judge.boundary import Verdict
 from judge.sandbox import JailLimits, JailRun
 from judge.sandbox.command import JAIL_PYTHON
 
@@ -40,18 +41,19 @@ class CostResult:
     meter: str = ""
     samples: list[float] = field(default_factory=list)
     message: str = ""
+    # Why the program's performance run failed (a program's verdict, never the judge's).
+    verdict: Verdict | None = None
     # The meter's statistic settled (cpu: its minimum was confirmed) rather than running out of runs.
     settled: bool = True
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One measurement run: its raw cost (baseline not yet subtracted), what the harness
-    reported, and why the run does not count ('' when it does)."""
+    """One measurement run: its raw cost (baseline not yet subtracted) and the run itself, whose
+    steps measure_interleaved grades like any judged run."""
 
     cost: float
-    records: list[dict[str, Any]]
-    failure: str = ""
+    run: JailRun
 
 
 class CostMeter(ABC):
@@ -69,6 +71,9 @@ class CostMeter(ABC):
     # and its cost is expressed in the calibration's terms (arena/services/calibration.py).
     # 0: never (a meter whose counts do not drift).
     anchor_window: ClassVar[float] = 0.0
+    # Why a program could change its own measurement under this meter ('' when it cannot). A
+    # meter with a reason is refused for judging at start-up; it may still measure references.
+    tamper_reason: ClassVar[str] = ""
 
     @abstractmethod
     def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
@@ -126,10 +131,9 @@ def _interpreter_digest() -> str:
     return f"{os.path.basename(os.path.realpath(JAIL_PYTHON))}-{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
 
 
-def _failure(run: JailRun) -> str:
-    if run.wall_timeout or run.cpu_timeout or run.signal is not None or run.output_exceeded:
-        return "did not finish the performance inputs within the limits"
-    return ""
+def finished(run: JailRun, payload: dict[str, Any]) -> bool:
+    """Did the run answer every performance input (rightly or not: grading decides)?"""
+    return run.loaded and len(run.answered()) == len(payload["cases"])
 
 
 EMPTY_JOB: dict[str, Any] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from judge.meters.base import EMPTY_JOB, CostMeter, Sample, _failure, register_meter
+from judge.meters.base import EMPTY_JOB, CostMeter, Sample, register_meter
 from judge.sandbox import JailLimits, run_harness
 from judge.sandbox.command import Instrument
 
@@ -45,7 +45,7 @@ class CpuMeter(CostMeter):
         # fast solutions' costs (docs/scoring.md).
         run = run_harness(payload, limits, instrument=Instrument(settle=True))
         cost = run.job_cpu_ms if run.job_cpu_ms is not None else run.cpu_ms
-        return Sample(cost, run.records, _failure(run))
+        return Sample(cost, run)
 
     def baseline(self) -> float:
         return _cpu_baseline_ms(type(self))

@@ -10,7 +10,7 @@ from judge.meters.base import (
     MeterError,
     Sample,
     _counter_baseline,
-    _failure,
+    finished,
     register_meter,
 )
 from judge.meters.perf import (
@@ -46,10 +46,9 @@ class InstructionsMeter(CostMeter):
 
     def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
         run = run_harness(payload, limits, instrument=self.instrument())
-        failure = _failure(run)
-        if not failure and run.counter is None:
+        if finished(run, payload) and run.counter is None:
             raise MeterError("the instruction counter was multiplexed (another perf user on this host)")
-        return Sample(run.counter or 0.0, run.records, failure)
+        return Sample(run.counter or 0.0, run)
 
     def baseline(self) -> float:
         return _counter_baseline(self)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from judge.grading import outputs_match
+from judge.boundary import Verdict
 from judge.meters.base import CostMeter, CostResult, Sample
 from judge.protocol import CaseSpec, JudgeJob
-from judge.runner import harness_job, limits_for
+from judge.runner import case_outcome, harness_job, limits_for, load_failure
 
 
 def measure_cost(job: JudgeJob, perf_cases: list[CaseSpec], *, repeats: int, meter: CostMeter) -> CostResult:
@@ -30,11 +30,11 @@ def measure_interleaved(
         return [CostResult(ok=False, message="the problem has no performance inputs") for _ in jobs]
     prepared = [meter.scaled_limits(harness_job(job, perf_cases), limits_for(job, len(perf_cases))) for job in jobs]
     samples: list[list[float]] = [[] for _ in jobs]
-    failures: list[str] = ["" for _ in jobs]
+    failures: list[tuple[Verdict, str] | None] = [None for _ in jobs]
 
     def measuring(index: int) -> bool:
         own = samples[index]
-        return not failures[index] and (not own or not meter.enough(own, repeats=repeats))
+        return failures[index] is None and (not own or not meter.enough(own, repeats=repeats))
 
     while any(measuring(index) for index in range(len(jobs))):
         for index, job in enumerate(jobs):
@@ -43,12 +43,12 @@ def measure_interleaved(
             payload, limits = prepared[index]
             sample = meter.measure_once(payload, limits)
             failures[index] = check_sample(job, perf_cases, sample)
-            if not failures[index]:
+            if failures[index] is None:
                 samples[index].append(sample.cost)
-    baseline = meter.baseline() if any(not failure for failure in failures) else 0.0
+    baseline = meter.baseline() if any(failure is None for failure in failures) else 0.0
     return [
-        CostResult(ok=False, message=failure)
-        if failure
+        CostResult(ok=False, verdict=failure[0], message=failure[1])
+        if failure is not None
         else CostResult(
             ok=True,
             cost=max(0.0, meter.summarize(own) - baseline),
@@ -61,27 +61,21 @@ def measure_interleaved(
     ]
 
 
-PERF_FAILURES = {
-    "tle": "time limit exceeded",
-    "mle": "memory limit exceeded",
-    "error": "runtime error",
-    "unserializable": "unserializable result",
-}
-
-
-def check_sample(job: JudgeJob, perf_cases: list[CaseSpec], sample: Sample) -> str:
-    """'' when the run finished every performance input with the right answer."""
-    if sample.failure:
-        return f"Performance run: {sample.failure}."
-    by_ordinal = {r.get("ordinal"): r for r in sample.records if r.get("event") == "case"}
+def check_sample(job: JudgeJob, perf_cases: list[CaseSpec], sample: Sample) -> tuple[Verdict, str] | None:
+    """None when the run answered every performance input rightly; otherwise the verdict and
+    message of the first failure, graded exactly as a judged test (performance inputs show
+    the verdict only). Outputs are checked on every run, so a program cannot be fast only
+    when it is measured."""
+    run = sample.run
+    failed = load_failure(job, run, run.limits)
+    if failed is not None:
+        return failed[0], f"Performance run: {failed[1]}"
+    steps = dict(run.steps)
     for case in perf_cases:
-        record = by_ordinal.get(case.ordinal)
-        if record is None:
-            return f"Performance run: stopped before performance input {case.ordinal}."
-        if record.get("status") != "ok":
-            what = PERF_FAILURES.get(str(record.get("status")), "failed")
-            detail = f": {str(record['message'])[:200]}" if record.get("message") else ""
-            return f"Performance run: {what} on performance input {case.ordinal}{detail}."
-        if not outputs_match(job.checker, case.args, record.get("output"), case.expected):
-            return "Wrong answer on a performance input."
-    return ""
+        step = steps.get(case.ordinal)
+        if step is None:  # an earlier input stopped the run; its verdict was returned below
+            return Verdict.RTE, "Performance run: stopped before a performance input."
+        outcome = case_outcome(job, case, step, run.end, run.limits)
+        if outcome.verdict != Verdict.AC:
+            return Verdict(outcome.verdict), f"Performance run: {outcome.message}"
+    return None

@@ -48,3 +48,19 @@ def meter_status(name: str = DEFAULT_METER) -> MeterStatus:
     """Which meter ``name`` resolves to on this host, and why if it is not the one configured."""
     get_meter(name)
     return _STATUS[name]
+
+
+class MeterRefused(ValueError):
+    """The configured meter cannot be trusted with submitted code."""
+
+
+def judging_meter_check(name: str) -> None:
+    """Refuse, with the reason, a meter a program could fool (run at start-up, and before judging)."""
+    meter = METERS.get(name)
+    if meter is None:
+        raise MeterRefused(f"unknown cost meter {name!r}; known: {', '.join(sorted(METERS))}")
+    if meter.tamper_reason:
+        raise MeterRefused(
+            f"JUDGE_METER={name!r} is refused for judging: {meter.tamper_reason}. "
+            "Use it to measure references only; choose a tamper-proof meter for submissions."
+        )

@@ -15,7 +15,7 @@ from judge.meters.base import (
     MeterError,
     Sample,
     _counter_baseline,
-    _failure,
+    finished,
     register_meter,
 )
 from judge.sandbox import JailLimits, run_harness
@@ -38,6 +38,10 @@ class ValgrindMeter(CostMeter):
 
     name = "valgrind"
     unit = "Ir"
+    tamper_reason = (
+        "a program measured by valgrind can exec a fresh interpreter that valgrind does not follow, "
+        "issue valgrind client requests and write forged summary lines to valgrind's log"
+    )
     slowdown = 60.0
     deterministic = True
     # Counts jitter by a few hundred instructions (the harness formats its own timings), so
@@ -59,13 +63,12 @@ class ValgrindMeter(CostMeter):
         run = run_harness(
             payload, limits, instrument=Instrument(hash_seed=MEASURE_HASH_SEED, valgrind_args=self.tool_args)
         )
-        failure = _failure(run)
         # pid 1 of the jail's pid namespace is the interpreter; its summary is the last thing
         # valgrind writes before the namespace (and anything the program forked) dies.
         totals = VALGRIND_SUMMARY.findall(run.instrument_log)
-        if not failure and not totals:
+        if finished(run, payload) and not totals:
             raise MeterError(f"valgrind reported no instruction count: {run.instrument_log[-300:]!r}")
-        return Sample(float(totals[-1].replace(",", "")) if totals else 0.0, run.records, failure)
+        return Sample(float(totals[-1].replace(",", "")) if totals else 0.0, run)
 
     def baseline(self) -> float:
         return self.summarize([_counter_baseline(self)])

@@ -28,6 +28,7 @@ class RunCgroups:
 
     def __init__(self, *, memory_limit_bytes: int) -> None:
         self.paths: dict[str, Path] = {}
+        self._peak_kb: int | None = None
         if not cpuacct_available():
             return
         name = f"run-{uuid.uuid4().hex}"
@@ -75,6 +76,37 @@ class RunCgroups:
     def peak_kb(self) -> int | None:
         value = self._read_int("memory", "memory.max_usage_in_bytes")
         return value // 1024 if value is not None else None
+
+    def reset_peak(self) -> None:
+        """Start a new peak (cgroup v1: writing to max_usage_in_bytes resets it), remembering the old one."""
+        self._peak_kb = self.max_peak_kb()
+        path = self.paths.get("memory")
+        if path is not None:
+            try:
+                (path / "memory.max_usage_in_bytes").write_text("0")
+            except OSError:
+                pass
+
+    def max_peak_kb(self) -> int | None:
+        """The largest peak of the whole run, across every reset."""
+        current = self.peak_kb()
+        if current is None:
+            return None
+        return max(current, self._peak_kb or 0)
+
+    def oom_kills(self) -> int:
+        """Processes of the run the kernel killed for memory (the cgroup's limit, or the host's)."""
+        path = self.paths.get("memory")
+        if path is None:
+            return 0
+        try:
+            for line in (path / "memory.oom_control").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
 
     def hit_memory_limit(self) -> bool:
         return bool(self._read_int("memory", "memory.failcnt"))

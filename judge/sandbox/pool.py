@@ -18,6 +18,8 @@ from judge.sandbox.command import VALGRIND_EXTRA_MB, Instrument, build_command
 from judge.sandbox.errors import SandboxUnavailable
 from judge.sandbox.limits import JailLimits
 
+RUN_ALLOWANCE_MB = 24
+
 
 @dataclass
 class _Jail:
@@ -104,10 +106,12 @@ def _start(limits: JailLimits, *, wall_time_s: int | None = None, instrument: In
     result_r, result_w = os.pipe()
     log_r, log_w = os.pipe()
     report_r, report_w = os.pipe() if instrument is not None and instrument.valgrind_args else (-1, -1)
-    # The memory cgroup is the hard backstop (it also charges tmpfs pages); RLIMIT_AS below it
-    # turns most overruns into a clean MemoryError the harness reports as MLE.
+    # One memory cgroup limit covers every process of the run together (a program cannot split
+    # its memory between a parent and its children to pass), tmpfs pages included. RLIMIT_AS,
+    # per process, turns most single-process overruns into a clean MemoryError (MLE) first.
+    # The allowance is nsjail's supervisor and page tables, not the program's.
     extra_mb = VALGRIND_EXTRA_MB if report_w >= 0 else 0
-    account = RunCgroups(memory_limit_bytes=(max(16, limits.memory_kb // 1024) + 64 + 32 + extra_mb) * 1024 * 1024)
+    account = RunCgroups(memory_limit_bytes=(max(16, limits.memory_kb // 1024) + RUN_ALLOWANCE_MB + extra_mb) << 20)
     pass_fds = tuple(fd for fd in (result_w, log_w, report_w) if fd >= 0)
     try:
         cmd = build_command(

@@ -152,7 +152,7 @@ class DriftingMeter(CpuMeter):
 
     def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
         sample = super().measure_once(payload, limits)
-        return Sample(self.work.get(payload["source"], 50.0) * self.drift, sample.records, sample.failure)
+        return Sample(self.work.get(payload["source"], 50.0) * self.drift, sample.run)
 
     def baseline(self) -> float:
         return 0.0

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from judge import meters
+from judge.boundary import CaseAnswer, Compiled
 from judge.meters import (
     METERS,
     PERF_COUNT_SW_TASK_CLOCK,
@@ -30,7 +31,8 @@ from judge.meters import (
     registry,
 )
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
-from judge.sandbox import JailLimits, run_harness
+from judge.sandbox import JailLimits, JailRun, run_harness
+from judge.sandbox.session import Step
 
 SUM_SQUARES = {"style": "class", "name": "run", "params": [{"name": "n", "type": "int"}]}
 
@@ -158,7 +160,7 @@ def test_the_perf_counter_follows_every_process_the_jail_starts() -> None:
     payload = {"source": job.source, "signature": job.signature, "cases": [{"ordinal": 1, "args": [3]}],
                "time_limit_ms": 4000}  # fmt: skip
     run = run_harness(payload, JailLimits.for_cpu(5, memory_kb=256 * 1024), instrument=meter.instrument())
-    assert [r.get("output") for r in run.records if r.get("event") == "case"] == [3]
+    assert [getattr(record, "output", None) for record in run.answered().values()] == [3]
     assert run.counter is not None
     # The work ran in two forked children, not in the process nsjail started. The run's cpuacct
     # cgroup counts every task; the counter, opened before nsjail existed, must see the same.
@@ -205,7 +207,7 @@ class DisturbedCpuMeter(CpuMeter):
     def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
         sample = super().measure_once(payload, limits)
         self.runs += 1
-        return Sample(self.COSTS[self.runs - 1], sample.records, sample.failure)
+        return Sample(self.COSTS[self.runs - 1], sample.run)
 
     def baseline(self) -> float:
         return 1.0
@@ -271,7 +273,7 @@ def test_the_cpu_meter_counts_from_the_hand_over_and_still_sees_hidden_children(
     payload = {"source": job.source, "signature": job.signature, "cases": [{"ordinal": 1, "args": [3]}],
                "time_limit_ms": 4000}  # fmt: skip
     run = run_harness(payload, limits, instrument=Instrument(settle=True))
-    assert [r.get("output") for r in run.records if r.get("event") == "case"] == [3]
+    assert [getattr(record, "output", None) for record in run.answered().values()] == [3]
     assert run.job_cpu_ms is not None and run.job_cpu_ms > 100
 
 
@@ -306,8 +308,8 @@ class TurnTakingMeter(CpuMeter):
         (n,) = payload["cases"][0]["args"]  # the expected answer never enters the jail
         expected = sum(i * i for i in range(n))
         output = expected + 1 if program == "wrong" else expected
-        record = {"event": "case", "ordinal": 1, "status": "ok", "output": output}
-        return Sample(self.COSTS.get(program, [5.0] * 9)[runs - 1], [record])
+        run = JailRun(limits, load=Step(Compiled(), 0.0, 0.0), steps=[(1, Step(CaseAnswer(output), 0.0, 0.0))])
+        return Sample(self.COSTS.get(program, [5.0] * 9)[runs - 1], run)
 
     def baseline(self) -> float:
         return 1.0

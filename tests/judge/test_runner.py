@@ -147,7 +147,8 @@ def test_forbidden_syscall_kills_the_run() -> None:
 def test_fork_bomb_is_contained() -> None:
     body = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        break\nreturn a + b"
     outcome = run(method(body))
-    assert outcome.verdict in {"AC", "RTE", "TLE"}
+    # Forked copies of the harness answer too (and compete for the next case): any verdict but IE.
+    assert outcome.verdict in {"AC", "WA", "RTE", "TLE"}
     assert run(method("return a + b")).verdict == "AC"
 
 
