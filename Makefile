@@ -62,6 +62,7 @@ validate: bank
 
 bench: bank
 	$(PY) bench/sandbox.py
+	$(PY) bench/boundary.py
 	$(PY) bench/latency.py
 	$(PY) bench/leaderboard.py
 	$(PY) bench/stability.py

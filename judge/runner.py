@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import signal
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from judge.boundary import (
@@ -27,9 +28,12 @@ from judge.boundary import (
 from judge.grading import outputs_match, short_repr
 from judge.protocol import CaseOutcome, CaseSpec, JudgeJob, JudgeOutcome
 from judge.sandbox import JailLimits, JailRun, run_harness
+from judge.sandbox.run import LOAD_CPU_MS
 from judge.sandbox.session import JailEnd, Step, Stop
 
 STARTUP_ALLOWANCE_S = 1.0
+# A run killed by a backstop (RLIMIT_CPU, nsjail's time limit) used nearly all of it.
+BACKSTOP_SHARE = 0.95
 MAX_RUN_CPU_S = 120
 KIND_ORDER = {"sample": 0, "hidden": 1, "performance": 2}
 # Exception names a hidden test may show: the built-in ones. A class of the program's own could
@@ -40,8 +44,14 @@ BUILTIN_EXCEPTIONS = frozenset(
 
 
 def limits_for(job: JudgeJob, case_count: int) -> JailLimits:
-    cpu_s = min(MAX_RUN_CPU_S, job.time_limit_ms / 1000.0 * max(1, case_count) + STARTUP_ALLOWANCE_S)
-    return JailLimits.for_cpu(cpu_s, memory_kb=job.memory_limit_kb)
+    """The whole run's backstops (RLIMIT_CPU, nsjail's time limit): never below the sum of the
+    step budgets the worker enforces (loading plus every case), so they only ever catch a
+    program the worker failed to stop, never one that stayed within every step."""
+    steps_ms = max(LOAD_CPU_MS, job.time_limit_ms) + job.time_limit_ms * max(1, case_count)
+    cpu_s = min(MAX_RUN_CPU_S, steps_ms / 1000.0 + STARTUP_ALLOWANCE_S)
+    limits = JailLimits.for_cpu(cpu_s, memory_kb=job.memory_limit_kb)
+    # Each step's wall budget is 2 x CPU + 1 s (run.step_wall_s): the run's is their sum.
+    return replace(limits, wall_time_s=limits.wall_time_s + case_count + 1)
 
 
 def ordered(cases: list[CaseSpec]) -> list[CaseSpec]:
@@ -63,12 +73,13 @@ def harness_job(job: JudgeJob, cases: list[CaseSpec]) -> dict[str, Any]:
 
 # --- messages: what each kind of case may reveal ---------------------------------------------
 def _error_text(kind: str, record: CaseError) -> str:
-    where = f" (line {record.line})" if record.line is not None else ""
     if kind == "sample":
+        where = f" (line {record.line})" if record.line is not None else ""
         return f"{record.error}{where}: {record.message}"
     if kind == "hidden":
+        # No line number: the program chooses it (compile() can put a raise on any line).
         name = record.error if record.error in BUILTIN_EXCEPTIONS else "An exception"
-        return f"{name}{where} on a hidden test."
+        return f"{name} on a hidden test."
     return "Runtime error on a performance input."
 
 
@@ -87,8 +98,11 @@ def _signal_name(number: int) -> str:
         return str(number)
 
 
-def stop_verdict(job: JudgeJob, step: Step, end: JailEnd, limits: JailLimits) -> tuple[Verdict, str]:
-    """The verdict of a step that ended without an answer, from outside evidence only."""
+def stop_verdict(
+    job: JudgeJob, step: Step, end: JailEnd, limits: JailLimits, *, kind: str = "sample"
+) -> tuple[Verdict, str]:
+    """The verdict of a step that ended without an answer, from outside evidence only. Exit
+    codes and signal numbers are the program's to choose: only a sample may show them."""
     if step.stop is Stop.CPU:
         return Verdict.TLE, f"Exceeded the time limit of {job.time_limit_ms} ms CPU per test."
     if step.stop is Stop.WALL:
@@ -106,22 +120,38 @@ def stop_verdict(job: JudgeJob, step: Step, end: JailEnd, limits: JailLimits) ->
         return Verdict.MLE, f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB."
     if end.seccomp_violation:
         return Verdict.RTE, "Killed: a forbidden system call was made."
-    if end.signal == signal.SIGXCPU or (end.signal == signal.SIGKILL and end.cpu_ms >= limits.cpu_time_s * 1000):
+    if end.signal == signal.SIGXCPU or (
+        end.signal == signal.SIGKILL and end.cpu_ms >= limits.cpu_time_s * 1000 * BACKSTOP_SHARE
+    ):
         return Verdict.TLE, f"Exceeded the time limit of {job.time_limit_ms} ms CPU per test."
+    if end.signal == signal.SIGKILL and end.wall_ms >= limits.wall_time_s * 1000 * BACKSTOP_SHARE:
+        return Verdict.TLE, "Exceeded the wall-clock limit (the program waited instead of working)."
     if end.signal is not None:
-        return Verdict.RTE, f"Killed by signal {_signal_name(end.signal)}."
-    return Verdict.RTE, f"The program exited (code {end.exit_code}) before all tests ran."
+        detail = f" by signal {_signal_name(end.signal)}" if kind == "sample" else ""
+        return Verdict.RTE, f"Killed{detail}."
+    code = f" (code {end.exit_code})" if kind == "sample" else ""
+    return Verdict.RTE, f"The program exited{code} before all tests ran."
 
 
-def case_outcome(job: JudgeJob, case: CaseSpec, step: Step, end: JailEnd | None, limits: JailLimits) -> CaseOutcome:
-    """Grade one step; ``end`` is needed (and given) only for a step that stopped."""
+def _memory_text(job: JudgeJob) -> str:
+    return f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB."
+
+
+def case_outcome(
+    job: JudgeJob, case: CaseSpec, step: Step, end: JailEnd | None, limits: JailLimits, *, check_peak: bool = True
+) -> CaseOutcome:
+    """Grade one step; ``end`` is needed (and given) only for a step that stopped. ``check_peak``:
+    the run's peak counts against the memory limit (not under a meter that adds memory itself)."""
     outcome = CaseOutcome(
         ordinal=case.ordinal, kind=case.kind, verdict=Verdict.AC, time_ms=step.cpu_ms, memory_kb=step.peak_kb or 0
     )
     record = step.record
     if step.stop is not None:
         assert end is not None
-        outcome.verdict, outcome.message = stop_verdict(job, step, end, limits)
+        outcome.verdict, outcome.message = stop_verdict(job, step, end, limits, kind=case.kind)
+    elif step.oom_killed or (check_peak and (step.peak_kb or 0) > job.memory_limit_kb):
+        # One limit for every process of the run together, whatever the answer was.
+        outcome.verdict, outcome.message = Verdict.MLE, _memory_text(job)
     elif isinstance(record, CaseAnswer):
         if not outputs_match(job.checker, case.args, record.output, case.expected):
             outcome.verdict, outcome.message = Verdict.WA, _wrong_text(case.kind, case, record.output)
@@ -145,6 +175,8 @@ def load_failure(job: JudgeJob, run: JailRun, limits: JailLimits) -> tuple[Verdi
         return Verdict.CE, "The program did not load."
     if isinstance(load.record, Compiled):
         return None
+    if isinstance(load.record, CompileError) and load.record.error == "MemoryError":
+        return Verdict.MLE, f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB while loading."
     if isinstance(load.record, CompileError):
         where = f" (line {load.record.line})" if load.record.line is not None else ""
         return Verdict.CE, f"{load.record.error}{where}: {load.record.message}"

@@ -10,6 +10,7 @@ from arena.models import Participant, Submission
 
 def submission_state(submission: Submission) -> dict[str, Any]:
     """The full current state of a submission, as the live page and the API show it."""
+    cases = [case.as_event() for case in submission.cases.all()]
     return {
         "type": "state",
         "submission": submission.pk,
@@ -29,7 +30,8 @@ def submission_state(submission: Submission) -> dict[str, Any]:
             "dps_norm": submission.dps_norm,
             "es": submission.es,
         },
-        "cases": [case.as_event() for case in submission.cases.all()],
+        "passed": sum(1 for case in cases if case.get("verdict") == "AC"),
+        "cases": cases,
     }
 
 

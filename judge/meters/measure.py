@@ -42,7 +42,7 @@ def measure_interleaved(
                 continue
             payload, limits = prepared[index]
             sample = meter.measure_once(payload, limits)
-            failures[index] = check_sample(job, perf_cases, sample)
+            failures[index] = check_sample(job, perf_cases, sample, check_peak=meter.slowdown == 1.0)
             if failures[index] is None:
                 samples[index].append(sample.cost)
     baseline = meter.baseline() if any(failure is None for failure in failures) else 0.0
@@ -61,7 +61,9 @@ def measure_interleaved(
     ]
 
 
-def check_sample(job: JudgeJob, perf_cases: list[CaseSpec], sample: Sample) -> tuple[Verdict, str] | None:
+def check_sample(
+    job: JudgeJob, perf_cases: list[CaseSpec], sample: Sample, *, check_peak: bool = True
+) -> tuple[Verdict, str] | None:
     """None when the run answered every performance input rightly; otherwise the verdict and
     message of the first failure, graded exactly as a judged test (performance inputs show
     the verdict only). Outputs are checked on every run, so a program cannot be fast only
@@ -69,13 +71,16 @@ def check_sample(job: JudgeJob, perf_cases: list[CaseSpec], sample: Sample) -> t
     run = sample.run
     failed = load_failure(job, run, run.limits)
     if failed is not None:
-        return failed[0], f"Performance run: {failed[1]}"
+        return failed[0], f"Before the performance inputs: {failed[1][:1].lower()}{failed[1][1:]}"
     steps = dict(run.steps)
     for case in perf_cases:
         step = steps.get(case.ordinal)
         if step is None:  # an earlier input stopped the run; its verdict was returned below
-            return Verdict.RTE, "Performance run: stopped before a performance input."
-        outcome = case_outcome(job, case, step, run.end, run.limits)
+            return Verdict.RTE, "The run stopped before a performance input."
+        outcome = case_outcome(job, case, step, run.end, run.limits, check_peak=check_peak)
         if outcome.verdict != Verdict.AC:
-            return Verdict(outcome.verdict), f"Performance run: {outcome.message}"
+            message = outcome.message
+            if "performance input" not in message:
+                message = f"On a performance input: {message[:1].lower()}{message[1:]}"
+            return Verdict(outcome.verdict), message
     return None

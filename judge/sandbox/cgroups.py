@@ -15,6 +15,7 @@ from pathlib import Path
 
 CGROUP_V1_ROOT = Path("/sys/fs/cgroup")
 CGROUP_PARENT = "NSJAIL"
+PIDS_SUPERVISOR_ALLOWANCE = 1
 
 
 class RunCgroups:
@@ -26,13 +27,16 @@ class RunCgroups:
     cgroup also enforces the hard memory limit (tmpfs pages included).
     """
 
-    def __init__(self, *, memory_limit_bytes: int) -> None:
+    def __init__(self, *, memory_limit_bytes: int, max_pids: int = 0) -> None:
         self.paths: dict[str, Path] = {}
         self._peak_kb: int | None = None
         if not cpuacct_available():
             return
         name = f"run-{uuid.uuid4().hex}"
-        for controller in ("cpuacct", "memory"):
+        # The pids cgroup is ours too (not nsjail's --cgroup_pids_*): nsjail removes its own only
+        # when it exits cleanly, so every run the worker killed left one behind.
+        controllers = ("cpuacct", "memory", "pids") if max_pids else ("cpuacct", "memory")
+        for controller in controllers:
             path = CGROUP_V1_ROOT / controller / CGROUP_PARENT / name
             try:
                 path.mkdir()
@@ -42,6 +46,13 @@ class RunCgroups:
         if "memory" in self.paths:
             try:
                 (self.paths["memory"] / "memory.limit_in_bytes").write_text(str(memory_limit_bytes))
+            except OSError:
+                self.remove()
+                self.paths = {}
+        if "pids" in self.paths:
+            try:
+                # nsjail's supervisor is a task of the run too (the worker puts it in, before exec).
+                (self.paths["pids"] / "pids.max").write_text(str(max_pids + PIDS_SUPERVISOR_ALLOWANCE))
             except OSError:
                 self.remove()
                 self.paths = {}

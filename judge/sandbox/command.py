@@ -171,12 +171,6 @@ def build_command(
         "--seccomp_string", SECCOMP_POLICY,
         "--pass_fd", str(result_fd),
     ]
-    if cgroup_v1_available():
-        cmd += [
-            "--cgroup_pids_max", str(limits.max_pids),
-            "--cgroup_pids_mount", str(CGROUP_V1_ROOT / "pids"),
-            "--cgroup_pids_parent", CGROUP_PARENT,
-        ]
     # fmt: on
     python = ["/usr/bin/python3", "-S", "-B", "-E", "/harness/harness.py"]
     if instrument is not None and instrument.hash_seed is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judge.sandbox.cgroups import RunCgroups
-from judge.sandbox.command import VALGRIND_EXTRA_MB, Instrument, build_command
+from judge.sandbox.command import VALGRIND_EXTRA_MB, Instrument, build_command, cgroup_v1_available
 from judge.sandbox.errors import SandboxUnavailable
 from judge.sandbox.limits import JailLimits
 
@@ -111,7 +111,10 @@ def _start(limits: JailLimits, *, wall_time_s: int | None = None, instrument: In
     # per process, turns most single-process overruns into a clean MemoryError (MLE) first.
     # The allowance is nsjail's supervisor and page tables, not the program's.
     extra_mb = VALGRIND_EXTRA_MB if report_w >= 0 else 0
-    account = RunCgroups(memory_limit_bytes=(max(16, limits.memory_kb // 1024) + RUN_ALLOWANCE_MB + extra_mb) << 20)
+    account = RunCgroups(
+        memory_limit_bytes=(max(16, limits.memory_kb // 1024) + RUN_ALLOWANCE_MB + extra_mb) << 20,
+        max_pids=limits.max_pids if cgroup_v1_available() else 0,
+    )
     pass_fds = tuple(fd for fd in (result_w, log_w, report_w) if fd >= 0)
     try:
         cmd = build_command(

@@ -19,7 +19,7 @@ import selectors
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -70,6 +70,8 @@ class Step:
     cpu_ms: float
     wall_ms: float
     peak_kb: int | None = None
+    # The kernel killed a process of the run for memory during this step.
+    oom_killed: bool = False
     stop: Stop | None = None
     # For Stop.INVALID: what was wrong, and whose verdict it is (RTE, OLE or WA).
     invalid_reason: str = ""
@@ -168,6 +170,7 @@ class JailSession:
         account.reset_peak()
         self._reader.discard()  # bytes written before this step's case was sent answer nothing
         cpu_start = account.usage_ms()
+        oom_before = account.oom_kills()
         started = time.monotonic()
         deadline = started + wall_limit_s
         unsent = memoryview(data)
@@ -180,7 +183,13 @@ class JailSession:
             now = time.monotonic()
             usage = account.usage_ms()
             cpu_ms = usage - cpu_start if usage is not None and cpu_start is not None else (now - started) * 1000
-            step = Step(record=record, cpu_ms=cpu_ms, wall_ms=(now - started) * 1000, peak_kb=account.peak_kb())
+            step = Step(
+                record=record,
+                cpu_ms=cpu_ms,
+                wall_ms=(now - started) * 1000,
+                peak_kb=account.peak_kb(),
+                oom_killed=account.oom_kills() > oom_before,
+            )
             if stop is not None:
                 step.stop = stop
                 if stop is Stop.EXITED:
@@ -364,19 +373,3 @@ def _settled_usage_ms(jail: _Jail) -> float | None:
             return current
         previous = current
     return None
-
-
-@dataclass
-class CaseInput:
-    args: list[Any]
-    cpu_limit_ms: float
-    record_bytes: int
-
-
-@dataclass
-class Transcript:
-    """A whole run: the load step, the case steps in order, and the end."""
-
-    load: Step | None = None
-    cases: list[Step] = field(default_factory=list)
-    end: JailEnd = field(default_factory=JailEnd)

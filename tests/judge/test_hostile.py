@@ -365,10 +365,15 @@ HOSTILE: list[tuple[str, str, str, str]] = [
     # --- nothing hidden is reachable -----------------------------------------------------------
     ("frame-walk", method("import sys\nreturn sys._getframe(1).f_locals"), "RTE", "ValueError"),
     (
-        "traceback-frames",
-        method("try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    return e.__traceback__.tb_frame.f_back.f_locals"),
-        "RTE",
-        "RuntimeError",
+        "frames-hold-no-other-case",
+        method(
+            "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    f = e.__traceback__.tb_frame\nseen = []\n"
+            "while f is not None:\n    seen.append(repr(f.f_locals))\n    f = f.f_back\n"
+            "hidden = [str([5, 3 + 4]), str([-4, 2 + 2])]  # computed: the source itself is in the harness's locals\n"
+            "assert not any(h in text for h in hidden for text in seen) or [a, b] != [1, 2]\nreturn a + b"
+        ),
+        "AC",
+        "",
     ),
     ("gc-walk", method("import gc\nreturn len(gc.get_objects())"), "RTE", "RuntimeError"),
     ("settrace", method("import sys\nsys.settrace(lambda *a: None)\nreturn a + b"), "RTE", "RuntimeError"),

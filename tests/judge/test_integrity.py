@@ -108,10 +108,15 @@ def test_a_checker_that_cannot_compare_means_wrong_answer() -> None:
 
 
 # --- messages reveal what the kind of case allows --------------------------------------------------
-def test_hidden_tests_show_the_exception_type_and_line_only() -> None:
+def test_hidden_tests_show_the_exception_type_only() -> None:
+    """Not even the line: the program chooses it (compile() can put a raise on any line)."""
     outcome = judge_job(job(method("if a == 40:\n    raise ValueError('secret %s' % [a, b])\nreturn a + b")))
     assert outcome.verdict == "RTE"
-    assert outcome.message == "ValueError (line 4) on a hidden test."
+    assert outcome.message == "ValueError on a hidden test."
+    leak = method(
+        "if a == 40:\n    exec(compile('\\n' * (a * 100 + b) + 'raise KeyError', 'solution.py', 'exec'))\nreturn a + b"
+    )
+    assert judge_job(job(leak)).message == "KeyError on a hidden test."
 
 
 def test_an_exception_class_of_the_program_cannot_carry_data_out() -> None:
@@ -126,12 +131,15 @@ def test_samples_are_handed_over_before_any_hidden_case() -> None:
     assert [c.ordinal for c in ordered(shuffled)] == [1, 2, 3, 0]
 
 
-def test_performance_runs_show_the_verdict_only() -> None:
-    perf = [CaseSpec(ordinal=9, kind="performance", args=[7, 7], expected=14)]
-    meter = get_meter("cpu")
-    result = measure_cost(job(method("raise KeyError('input was %s' % a)")), perf, repeats=1, meter=meter)
-    assert not result.ok and result.verdict is Verdict.RTE
-    assert "7" not in result.message and "KeyError" not in result.message
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [("raise KeyError('input was %s' % a)", Verdict.RTE), ("import os\nos._exit(a)", Verdict.RTE)],
+)
+def test_performance_runs_show_the_verdict_only(body: str, verdict: Verdict) -> None:
+    perf = [CaseSpec(ordinal=9, kind="performance", args=[77, 7], expected=84)]
+    result = measure_cost(job(method(body)), perf, repeats=1, meter=get_meter("cpu"))
+    assert not result.ok and result.verdict is verdict
+    assert "77" not in result.message and "KeyError" not in result.message, result.message
 
 
 # --- exact verdicts on performance inputs ----------------------------------------------------------
@@ -261,7 +269,7 @@ def test_patching_what_the_harness_uses_changes_nothing_it_does() -> None:
         (
             "import importlib._bootstrap_external as b\n"
             "b._compile_bytecode(b'\\xe3' + bytes(40), 'x', '/usr/lib/python3.11/__pycache__/os.cpython-311.pyc')",
-            "ImportError",
+            "RuntimeError",
         ),
     ],
 )
@@ -269,6 +277,49 @@ def test_the_harness_state_and_the_interpreter_are_out_of_reach(attempt: str, re
     outcome = judge_job(job(method(attempt + "\nreturn a + b")))
     assert outcome.verdict == "RTE", outcome.message
     assert outcome.message.startswith(refusal), outcome.message
+
+
+# Every way a reviewer reached the harness's frames; each collects frames into FRAMES.
+FRAME_ROUTES = {
+    "traceback": "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    f = e.__traceback__.tb_frame\n"
+    "while f is not None:\n    FRAMES.append(f)\n    f = f.f_back\n",
+    "signal-handler": "import signal\ngot = []\nsignal.signal(signal.SIGALRM, lambda s, f: got.append(f))\n"
+    "signal.setitimer(signal.ITIMER_REAL, 0.001)\nwhile not got:\n    pass\nf = got[0]\n"
+    "while f is not None:\n    FRAMES.append(f)\n    f = f.f_back\n",
+}
+PATCH_EVERYTHING_REACHABLE = """
+def boom(*args, **kwargs):
+    raise SystemExit('the harness ran a patched function')
+patched = 0
+for frame in FRAMES:
+    for key, value in list(frame.f_locals.items()):
+        frame.f_locals[key] = boom
+        if callable(value):
+            for cell in getattr(value, '__closure__', None) or ():
+                cell.cell_contents = boom
+                patched += 1
+            try:
+                value.__defaults__ = tuple(boom for _ in value.__defaults__ or ())
+                patched += 1
+            except (RuntimeError, AttributeError, TypeError):
+                pass
+"""
+
+
+@pytest.mark.parametrize("route", sorted(FRAME_ROUTES))
+def test_frames_of_the_harness_give_no_way_to_change_its_work(route: str) -> None:
+    """The harness has no closure cells and its defaults cannot be replaced: a program holding its
+    frames can read them, and nothing more. Its answers are still converted by the harness."""
+    source = (
+        "FRAMES = []\nclass Solution:\n    def reverse(self, head):\n"
+        + "".join(f"        {line}\n" for line in (FRAME_ROUTES[route] + PATCH_EVERYTHING_REACHABLE).splitlines())
+        + "        assert FRAMES and patched == 0, patched\n"
+        + "        prev = None\n        while head:\n            head.next, prev, head = prev, head, head.next\n"
+        + "        return prev\n"
+    )
+    cases = [CaseSpec(ordinal=i, kind="sample", args=[list(range(i))], expected=list(range(i))[::-1]) for i in (2, 5)]
+    outcome = judge_job(job(source, signature=REVERSE, cases=cases))
+    assert outcome.verdict == "AC", outcome.message
 
 
 def test_a_program_cannot_add_an_audit_hook_of_its_own() -> None:
@@ -344,8 +395,8 @@ def test_hundreds_of_crashing_submissions_leave_the_worker_as_it_was(monkeypatch
     created: list[Path] = []
     original = RunCgroups.__init__
 
-    def recording(self: RunCgroups, *, memory_limit_bytes: int) -> None:
-        original(self, memory_limit_bytes=memory_limit_bytes)
+    def recording(self: RunCgroups, *, memory_limit_bytes: int, max_pids: int = 0) -> None:
+        original(self, memory_limit_bytes=memory_limit_bytes, max_pids=max_pids)
         created.extend(self.paths.values())
 
     monkeypatch.setattr(RunCgroups, "__init__", recording)

@@ -261,9 +261,9 @@ def test_the_cpu_meter_counts_from_the_hand_over_and_still_sees_hidden_children(
 
     limits = JailLimits.for_cpu(5, memory_kb=256 * 1024)
     empty = run_harness(meters.EMPTY_JOB, limits, instrument=Instrument(settle=True))
-    assert empty.cpu_before_job_ms is not None and empty.job_cpu_ms is not None
+    assert empty.end.cpu_before_job_ms is not None and empty.job_cpu_ms is not None
     # The interpreter's start-up happens before the hand-over and is left out.
-    assert empty.cpu_before_job_ms > 5 * empty.job_cpu_ms
+    assert empty.end.cpu_before_job_ms > 5 * empty.job_cpu_ms
     # Work done in a child process after the hand-over counts like the harness's own.
     hidden = (
         "import os\npid = os.fork()\nif pid == 0:\n    s = 0\n    for i in range(3_000_000):\n        s += i * i\n"

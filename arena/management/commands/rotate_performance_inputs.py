@@ -7,13 +7,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from arena.management.progress import progress, table
 from arena.models import Problem
+from arena.services.curation import problem_calibrate
 from arena.services.rotation import RotationReport, performance_inputs_rotate
 
 
 class Command(BaseCommand):
     help = (
         "Rotate the secret performance inputs: draw the next generation at each problem's current scale, with "
-        "expected outputs from the canonical reference, and drop the reference costs (calibrate afterwards)."
+        "expected outputs from the canonical reference, drop the reference costs and calibrate the references "
+        "again on this host."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,6 +26,9 @@ class Command(BaseCommand):
             dest="codes",
             metavar="CODE",
             help="Rotate this problem (repeatable). Default: every published problem.",
+        )
+        parser.add_argument(
+            "--no-calibrate", action="store_true", help="Leave the calibration to `calibrate` (e.g. another host)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,9 +55,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(rotated)} rotated, {skipped} skipped, {len(failed)} failed in {time.monotonic() - started:.1f}s"
         )
+        if rotated and not options["no_calibrate"]:
+            # A contestant must never wait for a calibration: the references are measured now.
+            by_code = {p.code: p for p in problems}
+            for code in progress(rotated, label="calibrate", out=self.stdout, name=str):
+                problem_calibrate(problem=by_code[code])
         if rotated:
             self.stdout.write(
-                f"Calibrate the rotated problems on every judge host: manage.py calibrate {' '.join(rotated)}"
+                f"Other judge hosts calibrate the rotated problems with: manage.py calibrate {' '.join(rotated)}"
             )
         if failed:
             raise CommandError("\n".join(f"{r.problem}: {r.failure}" for r in failed))

@@ -188,6 +188,20 @@
     });
   }
 
+  function passedCount() {
+    return Object.keys(state.cases).filter(function (ordinal) {
+      return state.cases[ordinal].verdict === "AC";
+    }).length;
+  }
+
+  // Judging stops at the first failing test: "5 / 17 tests passed", never "17 / 17" for a WA.
+  function progressText(final) {
+    if (final) {
+      return passedCount() + " / " + state.total + " tests passed";
+    }
+    return state.done + " / " + state.total + " tests run";
+  }
+
   function render() {
     var verdict = document.getElementById("verdict");
     var final = isFinal();
@@ -212,7 +226,7 @@
     var progress = document.getElementById("progress");
     progress.setAttribute("aria-valuemax", String(state.total));
     progress.setAttribute("aria-valuenow", String(state.done));
-    setText("progress-text", state.done + " / " + state.total + " tests");
+    setText("progress-text", progressText(final));
 
     var message = document.getElementById("verdict-message");
     message.hidden = !state.message;
