@@ -133,7 +133,7 @@ class TestCase(models.Model):
 
 class ReferenceSolution(models.Model):
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="references")
-    label = models.CharField(max_length=120)
+    label = models.CharField(max_length=255)
     source = models.TextField()
     is_canonical = models.BooleanField(default=False)
 
