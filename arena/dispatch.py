@@ -26,7 +26,8 @@ def enqueue(submission_id: int) -> None:
         judge_submission.apply_async(args=(submission_id,), queue="judge")
         return
     if settings.JUDGE_EAGER:
-        _judge_in_process(submission_id)
+        # The caller's thread and database connection: not ours to close.
+        _judge_in_process(submission_id, own_connection=False)
         return
     _embedded_pool().submit(_judge_in_process, submission_id)
 
@@ -39,10 +40,11 @@ def _embedded_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def _judge_in_process(submission_id: int) -> None:
+def _judge_in_process(submission_id: int, *, own_connection: bool = True) -> None:
     from arena.services.judging import submission_fail, submission_judge
 
-    close_old_connections()
+    if own_connection:
+        close_old_connections()
     try:
         for _ in range(3):
             try:
@@ -53,7 +55,8 @@ def _judge_in_process(submission_id: int) -> None:
                 submission_fail(submission_id=submission_id, error=repr(exc), retry=True)
         submission_fail(submission_id=submission_id, error="retries exhausted", retry=False)
     finally:
-        close_old_connections()
+        if own_connection:
+            close_old_connections()
 
 
 def wait_idle(timeout_s: float = 60.0) -> None:
