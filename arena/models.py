@@ -59,6 +59,12 @@ class Problem(models.Model):
         MEDIUM = "medium", "Medium"
         HARD = "hard", "Hard"
 
+    class HiddenFeedback(models.TextChoices):
+        # What a failing hidden test's message may say (samples always show everything,
+        # performance inputs only ever the verdict).
+        ERROR_TYPE = "error-type", "The verdict and a built-in exception's name"
+        VERDICT = "verdict", "The verdict only"
+
     class Checker(models.TextChoices):
         EXACT = "exact", "Exact match"
         FLOAT = "float", "Float tolerance"
@@ -83,6 +89,12 @@ class Problem(models.Model):
     checker = models.CharField(max_length=16, choices=Checker.choices, default=Checker.EXACT)
     checker_source = models.TextField(blank=True, help_text="For custom: def evaluate(args, output, expected) -> bool")
     float_tolerance = models.FloatField(default=1e-6)
+    hidden_feedback = models.CharField(
+        max_length=16,
+        choices=HiddenFeedback.choices,
+        default=HiddenFeedback.ERROR_TYPE,
+        help_text="What a failing hidden test tells its author.",
+    )
     generator_source = models.TextField(blank=True, help_text="def generate(rng, scale) -> list of arguments")
     perf_scale = models.PositiveIntegerField(default=0, help_text="Generator scale of the performance inputs.")
     perf_generation = models.PositiveIntegerField(

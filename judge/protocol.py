@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 CheckerKind = Literal["exact", "float", "unordered", "custom"]
+HiddenFeedback = Literal["error-type", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class JudgeJob:
     checker: CheckerSpec
     time_limit_ms: int
     memory_limit_kb: int
+    # What a failing hidden test's message may say: "error-type" (a built-in exception's name)
+    # or "verdict" (nothing but the verdict). Samples show everything; performance inputs the verdict.
+    hidden_feedback: HiddenFeedback = "error-type"
 
 
 @dataclass

@@ -72,10 +72,12 @@ def harness_job(job: JudgeJob, cases: list[CaseSpec]) -> dict[str, Any]:
 
 
 # --- messages: what each kind of case may reveal ---------------------------------------------
-def _error_text(kind: str, record: CaseError) -> str:
+def _error_text(kind: str, record: CaseError, *, hidden_feedback: str = "error-type") -> str:
     if kind == "sample":
         where = f" (line {record.line})" if record.line is not None else ""
         return f"{record.error}{where}: {record.message}"
+    if kind == "hidden" and hidden_feedback == "verdict":
+        return "Runtime error on a hidden test."
     if kind == "hidden":
         # No line number: the program chooses it (compile() can put a raise on any line).
         name = record.error if record.error in BUILTIN_EXCEPTIONS else "An exception"
@@ -156,7 +158,10 @@ def case_outcome(
         if not outputs_match(job.checker, case.args, record.output, case.expected):
             outcome.verdict, outcome.message = Verdict.WA, _wrong_text(case.kind, case, record.output)
     elif isinstance(record, CaseError):
-        outcome.verdict, outcome.message = Verdict.RTE, _error_text(case.kind, record)
+        outcome.verdict, outcome.message = (
+            Verdict.RTE,
+            _error_text(case.kind, record, hidden_feedback=job.hidden_feedback),
+        )
     elif isinstance(record, CaseMemoryError):
         outcome.verdict = Verdict.MLE
         outcome.message = f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB."

@@ -182,6 +182,9 @@ def problem_load(*, folder: ProblemFolder, force: bool = False) -> tuple[Problem
 
     meta = folder.meta
     time_limit_ms = int(meta.get("time_limit_ms", 2000))
+    hidden_feedback = str(meta.get("hidden_feedback", Problem.HiddenFeedback.ERROR_TYPE))
+    if hidden_feedback not in Problem.HiddenFeedback.values:
+        raise BankError(f"{folder.code}: hidden_feedback must be one of {', '.join(Problem.HiddenFeedback.values)}")
     checker = folder.checker()
     samples = folder.tests.get("samples", [])
     fixed_hidden = [case["args"] for case in folder.tests.get("hidden", [])]
@@ -218,6 +221,7 @@ def problem_load(*, folder: ProblemFolder, force: bool = False) -> tuple[Problem
                 "checker": checker.kind,
                 "checker_source": folder.checker_source,
                 "float_tolerance": checker.float_tolerance,
+                "hidden_feedback": hidden_feedback,
                 "generator_source": folder.generator_source,
                 "perf_scale": int(meta.get("tests", {}).get("perf_scale", 100)),
                 "bank_hash": digest,

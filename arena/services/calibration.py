@@ -40,6 +40,7 @@ def job_for(problem: Problem, source: str, cases: list[CaseSpec]) -> JudgeJob:
         checker=checker_spec(problem),
         time_limit_ms=problem.time_limit_ms,
         memory_limit_kb=problem.memory_limit_kb,
+        hidden_feedback="verdict" if problem.hidden_feedback == Problem.HiddenFeedback.VERDICT else "error-type",
     )
 
 

@@ -9,6 +9,7 @@ import random
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,29 @@ def test_hidden_tests_show_the_exception_type_only() -> None:
         "if a == 40:\n    exec(compile('\\n' * (a * 100 + b) + 'raise KeyError', 'solution.py', 'exec'))\nreturn a + b"
     )
     assert judge_job(job(leak)).message == "KeyError on a hidden test."
+
+
+def test_a_problem_can_show_nothing_but_the_verdict_on_hidden_tests() -> None:
+    body = "if a == 40:\n    raise ValueError('secret')\nreturn a + b"
+    strict = JudgeJob(
+        source=method(body), signature=ADD, cases=CASES, checker=CheckerSpec(), time_limit_ms=500,
+        memory_limit_kb=128 * 1024, hidden_feedback="verdict",
+    )  # fmt: skip
+    assert judge_job(strict).message == "Runtime error on a hidden test."
+    sample = method("raise ValueError('shown on a sample')")
+    assert "shown on a sample" in judge_job(replace(strict, source=sample)).message
+
+
+@pytest.mark.django_db
+def test_the_problems_feedback_policy_reaches_the_judge() -> None:
+    from arena.models import Problem
+    from arena.services.calibration import job_for
+
+    problem = Problem.objects.create(
+        code="strict", title="Strict", statement="-", difficulty="easy", points=1, signature=ADD,
+        hidden_feedback=Problem.HiddenFeedback.VERDICT,
+    )  # fmt: skip
+    assert job_for(problem, "", []).hidden_feedback == "verdict"
 
 
 def test_an_exception_class_of_the_program_cannot_carry_data_out() -> None:
