@@ -76,5 +76,10 @@ def _custom_evaluate(source: str) -> Any:
 
 
 def short_repr(value: Any, limit: int = 300) -> str:
-    text = json.dumps(value)
+    """A value for a message, cut to ``limit``. The value is the program's (already validated),
+    nested as deeply as the parser allowed: the worker's deeper stack must not turn that into a crash."""
+    try:
+        text = json.dumps(value)
+    except RecursionError:
+        return "(a value nested too deeply to show)"
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -280,7 +280,7 @@ class JailSession:
         except Exception:
             pass
         finally:
-            if jail.proc.returncode is None and not _exited(jail):
+            if jail.proc.returncode is None and jail.alive():
                 self._killed = True
             _kill(jail.proc)
             if self._selector is not None:
@@ -346,15 +346,8 @@ class JailSession:
                     self._selector.unregister(key.fileobj)
                 elif key.data != "result" and not self._keep(key.data, chunk):
                     return
-            if _exited(self.jail):
+            if not self.jail.alive():
                 return
-
-
-def _exited(jail: _Jail) -> bool:
-    try:
-        return os.waitid(os.P_PID, jail.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:
-        return True
 
 
 def _settled_usage_ms(jail: _Jail) -> float | None:
