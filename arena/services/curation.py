@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from judge.reference import run_reference
 from judge.runner import judge_job
 
 FRESH_SCALES = (1, 4, 16)
+FRESH_TIME_MARGIN = 2  # see problem_validate
 
 
 @dataclass
@@ -132,7 +133,15 @@ def problem_validate(*, problem: Problem, seeds: int = 0, measure: bool = True) 
     meter = get_meter(settings.JUDGE_METER)
     perf = [c for c in stored if c.kind == TestCase.Kind.PERFORMANCE]
     for reference in problem.references.all():
-        outcome = judge_job(job_for(problem, reference.source, stored + fresh))
+        # Samples and hidden cases: the problem's own limits, as contestants get them. Performance
+        # inputs are sized to take the slowest reference about the limit (scale), and fresh cases
+        # are random draws: there the references get FRESH_TIME_MARGIN x the limit, so a noisy
+        # host does not reject a sound problem (measuring allows the same margin).
+        job = job_for(problem, reference.source, [c for c in stored if c.kind != TestCase.Kind.PERFORMANCE])
+        outcome = judge_job(job)
+        roomy = [c for c in stored if c.kind == TestCase.Kind.PERFORMANCE] + fresh
+        if outcome.verdict == "AC" and roomy:
+            outcome = judge_job(replace(job, cases=roomy, time_limit_ms=job.time_limit_ms * FRESH_TIME_MARGIN))
         if outcome.verdict != "AC":
             bad = next((c for c in outcome.cases if c.verdict != "AC"), None)
             where = f" on case {bad.ordinal}" if bad else ""

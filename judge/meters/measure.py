@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from judge.boundary import Verdict
 from judge.meters.base import CostMeter, CostResult, Sample
 from judge.protocol import CaseSpec, JudgeJob
 from judge.runner import case_outcome, harness_job, limits_for, load_failure
+
+PERF_TIME_MARGIN = 2
 
 
 def measure_cost(job: JudgeJob, perf_cases: list[CaseSpec], *, repeats: int, meter: CostMeter) -> CostResult:
@@ -28,7 +32,11 @@ def measure_interleaved(
     """
     if not perf_cases:
         return [CostResult(ok=False, message="the problem has no performance inputs") for _ in jobs]
-    prepared = [meter.scaled_limits(harness_job(job, perf_cases), limits_for(job, len(perf_cases))) for job in jobs]
+    # Performance inputs are sized so that the slowest reference takes up to about the time
+    # limit (curation's scale); measuring allows PERF_TIME_MARGIN x that, so a noisy host cannot
+    # turn the slowest reference's measurement into a TLE.
+    roomy = [replace(job, time_limit_ms=job.time_limit_ms * PERF_TIME_MARGIN) for job in jobs]
+    prepared = [meter.scaled_limits(harness_job(job, perf_cases), limits_for(job, len(perf_cases))) for job in roomy]
     samples: list[list[float]] = [[] for _ in jobs]
     failures: list[tuple[Verdict, str] | None] = [None for _ in jobs]
 
@@ -37,7 +45,7 @@ def measure_interleaved(
         return failures[index] is None and (not own or not meter.enough(own, repeats=repeats))
 
     while any(measuring(index) for index in range(len(jobs))):
-        for index, job in enumerate(jobs):
+        for index, job in enumerate(roomy):
             if not measuring(index):
                 continue
             payload, limits = prepared[index]
