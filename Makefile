@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SDK_VENV := var/sdk-venv
 
-.PHONY: run test lint bench validate setup system assets migrate bank worker prod-run sdk-venv clean
+.PHONY: run test lint fuzz bench validate setup system assets migrate bank worker prod-run sdk-venv clean
 
 # --- setup -------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.lock
@@ -47,14 +47,28 @@ $(SDK_VENV)/.installed: requirements-sdk.txt
 
 sdk-venv: $(SDK_VENV)/.installed
 
+# The whole suite on the embedded default (SQLite), then again on PostgreSQL (bank loading
+# included), minus the tests that start their own servers: those run PostgreSQL already
+# (production) or test the embedded mode's processes (browser, SDK).
+TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/codearena
+
 test: setup sdk-venv
 	WITH_BROWSER=1 bash deploy/system-packages.sh
 	$(VENV)/bin/pytest
+	DATABASE_URL=$(TEST_PG_URL) $(VENV)/bin/pytest -m "not browser and not sdk and not production"
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# The API against its own OpenAPI schema (tests/arena/test_fuzz.py), with more generated requests
+# per operation than the suite's run, on SQLite and on PostgreSQL (which refuses what SQLite takes).
+FUZZ_EXAMPLES ?= 100
+
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/arena/test_fuzz.py
+	DATABASE_URL=$(TEST_PG_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/arena/test_fuzz.py
 
 # Every problem of the bank: references on stored and fresh cases, samples, costs; prints the table.
 validate: bank
@@ -66,10 +80,13 @@ bench: bank
 	$(PY) bench/latency.py
 	$(PY) bench/leaderboard.py
 	$(PY) bench/stability.py
+	$(PY) bench/production.py
 
 # Production processes (PostgreSQL + Redis from DATABASE_URL / REDIS_URL; see deploy/).
+# `make worker` is the one-host shortcut: both queues and beat in one process. A deployment runs
+# the separate units of deploy/systemd, so a judging backlog cannot delay the sweeper.
 worker: setup
-	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/celery -A config worker -Q judge -c 2 -l info
+	DJANGO_SETTINGS_MODULE=config.settings.production DATABASE_POOL_MAX=0 $(VENV)/bin/celery -A config worker -Q judge,maintenance -B -c 2 -l info
 
 prod-run: setup
 	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --workers 2

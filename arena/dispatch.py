@@ -7,7 +7,9 @@ happen at call time (`arena.services.judging` imports this module too).
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -19,17 +21,56 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+# Judging messages carry the submission id in their task id, so the sweeper can tell which
+# queued submissions have a message in the broker (broker_pending_ids).
+TASK_ID_PREFIX = "judge-submission-"
+_ID_IN_MESSAGE = re.compile(rb"judge-submission-(\d+)-")
+# Where kombu's Redis transport keeps messages: one list per queue and priority step, and the
+# hash of delivered, unacknowledged ones (restored to the queue after the visibility timeout).
+_PRIORITY_STEPS = (0, 3, 6, 9)
+_PRIORITY_SEPARATOR = "\x06\x16"
+_UNACKED_KEY = "unacked"
+
+
 def enqueue(submission_id: int) -> None:
+    """Hand a committed submission to the judge. Never raises for a broker outage: the row is
+    stored, and the sweeper sends what has no message once the broker is back."""
     if settings.JUDGE_BACKEND == "celery":
         from arena.tasks import judge_submission
 
-        judge_submission.apply_async(args=(submission_id,), queue="judge")
+        try:
+            judge_submission.apply_async(
+                args=(submission_id,), queue="judge", task_id=f"{TASK_ID_PREFIX}{submission_id}-{uuid.uuid4().hex}"
+            )
+        except Exception:  # kombu/redis errors; the submission is safe in the database
+            logger.exception("could not send submission %s to the broker; the sweeper will", submission_id)
         return
     if settings.JUDGE_EAGER:
         # The caller's thread and database connection: not ours to close.
         _judge_in_process(submission_id, own_connection=False)
         return
     _embedded_pool().submit(_judge_in_process, submission_id)
+
+
+def broker_pending_ids(queue: str = "judge") -> set[int] | None:
+    """Submission ids with a judging message in the broker: waiting in ``queue`` or delivered and
+    not yet acknowledged. None when there is no broker or it is not Redis (nothing to inspect)."""
+    url = settings.CELERY_BROKER_URL
+    if settings.JUDGE_BACKEND != "celery" or not url.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    import redis
+
+    keys = [queue if step == 0 else f"{queue}{_PRIORITY_SEPARATOR}{step}" for step in _PRIORITY_STEPS]
+    client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+    try:
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.lrange(key, 0, -1)
+        pipe.hvals(_UNACKED_KEY)
+        chunks = pipe.execute()
+    finally:
+        client.close()
+    return {int(found) for chunk in chunks for raw in chunk for found in _ID_IN_MESSAGE.findall(raw)}
 
 
 def _embedded_pool() -> ThreadPoolExecutor:
@@ -41,7 +82,7 @@ def _embedded_pool() -> ThreadPoolExecutor:
 
 
 def _judge_in_process(submission_id: int, *, own_connection: bool = True) -> None:
-    from arena.services.judging import submission_fail, submission_judge
+    from arena.services.judging import JudgeFailure, submission_fail, submission_judge
 
     if own_connection:
         close_old_connections()
@@ -52,7 +93,9 @@ def _judge_in_process(submission_id: int, *, own_connection: bool = True) -> Non
                 return
             except Exception as exc:  # the judge's fault: retry, then IE
                 logger.exception("in-process judge failed on submission %s", submission_id)
-                submission_fail(submission_id=submission_id, error=repr(exc), retry=True)
+                attempt = exc.attempt if isinstance(exc, JudgeFailure) else None
+                submission_fail(submission_id=submission_id, error=repr(exc.__cause__ or exc), retry=True,
+                                attempt=attempt)  # fmt: skip
         submission_fail(submission_id=submission_id, error="retries exhausted", retry=False)
     finally:
         if own_connection:
@@ -71,7 +114,7 @@ def wait_idle(timeout_s: float = 60.0) -> None:
 _sweeper_started = False
 
 
-def start_embedded_sweeper(interval_s: float = 60.0) -> None:
+def start_embedded_sweeper(interval_s: float | None = None) -> None:
     """Embedded mode has no Celery beat: this thread re-queues work a previous process left.
 
     At start, anything not finished was owned by a process that no longer exists, so it is
@@ -84,6 +127,8 @@ def start_embedded_sweeper(interval_s: float = 60.0) -> None:
         if _sweeper_started:
             return
         _sweeper_started = True
+
+    every_s = settings.JUDGE_SWEEP_EVERY_S if interval_s is None else interval_s
 
     def loop() -> None:
         import time
@@ -102,6 +147,6 @@ def start_embedded_sweeper(interval_s: float = 60.0) -> None:
             finally:
                 close_old_connections()
             first = False
-            time.sleep(interval_s)
+            time.sleep(every_s)
 
     threading.Thread(target=loop, name="judge-sweeper", daemon=True).start()

@@ -116,6 +116,11 @@ class Problem(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def is_published(self) -> bool:
+        """Visible to contestants: public and past its publication time (as the selectors filter)."""
+        return self.is_public and self.published_at <= timezone.now()
+
     def sample_cases(self) -> models.QuerySet[TestCase]:
         return self.cases.filter(kind=TestCase.Kind.SAMPLE).order_by("ordinal")
 
@@ -247,6 +252,9 @@ class Submission(models.Model):
     )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     judging_started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the judge that holds it (every few seconds)."
+    )
     judged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -16,13 +16,17 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=2, name="judge.tasks.judge_submission")
 def judge_submission(self, submission_id: int) -> str | None:  # type: ignore[no-untyped-def]
-    from arena.services.judging import submission_fail, submission_judge
+    """A kill of the jail from outside, a lost database connection...: never a verdict against the
+    program. The submission goes back to the queue (fenced by the attempt that failed) and is
+    judged again; after MAX_ATTEMPTS it ends as IE."""
+    from arena.services.judging import JudgeFailure, submission_fail, submission_judge
 
     try:
         return submission_judge(submission_id=submission_id)
     except Exception as exc:
         last = self.request.retries >= self.max_retries
-        submission_fail(submission_id=submission_id, error=repr(exc), retry=not last)
+        attempt = exc.attempt if isinstance(exc, JudgeFailure) else None
+        submission_fail(submission_id=submission_id, error=repr(exc.__cause__ or exc), retry=not last, attempt=attempt)
         if last:
             return "IE"
         raise self.retry(exc=exc) from exc

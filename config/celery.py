@@ -1,4 +1,9 @@
-"""The Celery application. Judge workers run: celery -A config worker -Q judge."""
+"""The Celery application (config/__init__.py loads it with the settings).
+
+Processes (deploy/systemd): judge workers `celery -A config worker -Q judge`, one maintenance
+worker `celery -A config worker -Q maintenance`, one `celery -A config beat`; all with
+DJANGO_SETTINGS_MODULE=config.settings.production.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+# The same default as manage.py and config/asgi.py: this module is imported with the `config`
+# package, before their own default is set. Production processes set the variable explicitly.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("codearena")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,3 +56,33 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}.")
     return value
+
+
+class Rate(NamedTuple):
+    """At most ``limit`` events per ``window_s`` seconds."""
+
+    limit: int
+    window_s: int
+
+
+_RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*", re.IGNORECASE)
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(text: str) -> Rate:
+    """``"120/min"``, ``"5/15min"``, ``"10/hour"``, ``"100/day"``: a count per (a number of) units."""
+    match = _RATE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a rate like 120/min, 5/15min, 10/hour or 100/day.")
+    limit, multiple, unit = int(match[1]), int(match[2] or 1), match[3][0].lower()
+    if limit < 1 or multiple < 1:
+        raise ValueError(f"{text!r}: the count and the window must be at least 1.")
+    return Rate(limit, multiple * _UNIT_S[unit])
+
+
+def env_rate(name: str, default: str) -> Rate:
+    raw = os.environ.get(name, default)
+    try:
+        return parse_rate(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r}: {exc}") from exc

@@ -12,3 +12,9 @@ urlpatterns = [
     path("api/", include("arena.api.urls")),
     path("", include("frontend.urls")),
 ]
+
+# JSON in the API's envelope under /api/, the site's pages elsewhere (arena/error_handlers.py).
+handler400 = "arena.error_handlers.bad_request"
+handler403 = "arena.error_handlers.permission_denied"
+handler404 = "arena.error_handlers.page_not_found"
+handler500 = "arena.error_handlers.server_error"

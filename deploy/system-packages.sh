@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages the platform needs: the jail's interpreter (python3.11 from Debian, readable
 # by the unprivileged jail user), valgrind (the `valgrind` cost meter, mounted read-only into
-# its jails) and, for the browser tests (WITH_BROWSER=1), chromium.
+# its jails) and, for the test suite (WITH_BROWSER=1), chromium and redis-server (the
+# fault-injection tests start and restart a private Redis of their own).
 set -euo pipefail
 need=()
 [ -x /usr/bin/python3.11 ] || need+=(python3.11-minimal libpython3.11-stdlib)
 command -v npm >/dev/null || need+=(nodejs npm)
 [ -x /usr/bin/valgrind ] || need+=(valgrind)
 if [ "${WITH_BROWSER:-0}" = "1" ] && [ ! -x /usr/bin/chromium ]; then need+=(chromium); fi
+if [ "${WITH_BROWSER:-0}" = "1" ] && ! command -v redis-server >/dev/null; then need+=(redis-server); fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != "0" ]; then
   echo "Missing Debian packages: ${need[*]} (run as root or install them: apt-get install ${need[*]})" >&2

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from arena.models import Language
+from arena.services.throttling import Throttled, client_ip, login_attempt_start, login_attempt_succeeded
 
 
 class SignUpForm(forms.Form):
@@ -69,3 +72,28 @@ class TokenCreateForm(forms.Form):
         label="Token name",
         widget=forms.TextInput(attrs={"placeholder": "e.g. laptop, eval-run-42"}),
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form with a lockout: after too many failures for a username or from an
+    address, every password is refused (the right one too) until the window ends."""
+
+    locked_out: Throttled | None = None
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.cleaned_data.get("username") or "")
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # no password is checked; the field errors say what is missing
+        ip = client_ip(self.request) if self.request is not None else "unknown"
+        try:
+            login_attempt_start(username=username, ip=ip)
+        except Throttled as exc:
+            self.locked_out = exc
+            raise forms.ValidationError(exc.message, code="locked_out") from exc
+        cleaned: dict[str, Any] = super().clean()  # a wrong password raises: the attempt stays counted
+        login_attempt_succeeded(username=username, ip=ip)
+        return cleaned
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's log-in page checks passwords too, so it shares the lockout."""

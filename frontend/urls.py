@@ -15,6 +15,6 @@ urlpatterns = [
     path("profile/", views.profile_view, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token-revoke"),
     path("signup/", views.signup_view, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import IntegrityError
@@ -24,7 +26,8 @@ from arena.selectors.submissions import access_submission, submission_list, subm
 from arena.services.calibration import judge_host
 from arena.services.participants import participant_create, participant_for_user, token_create, token_revoke
 from arena.services.submissions import SubmissionRejected, submission_create
-from frontend.forms import SignUpForm, SubmitForm, TokenCreateForm
+from arena.services.throttling import SIGNUP, SUBMIT, TOKEN_CREATE, Throttled, client_ip, throttle_take
+from frontend.forms import LoginForm, SignUpForm, SubmitForm, TokenCreateForm
 from frontend.templatetags.arena_ui import STATUS_LABELS
 
 SUBMISSIONS_PER_PAGE = 50
@@ -39,24 +42,43 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
+class LoginView(auth_views.LoginView):
+    """Django's log-in page with LoginForm's lockout; a locked-out attempt is answered 429."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if isinstance(form, LoginForm) and form.locked_out is not None:
+            response.status_code = 429
+        return response
+
+
 @require_http_methods(["GET", "POST"])
 def signup_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("problem-list")
     form = SignUpForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            throttle_take(SIGNUP, account=None, ip=client_ip(request))
             participant = participant_create(
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
                 kind=Participant.Kind.HUMAN,
             )
+        except Throttled as exc:
+            form.add_error(None, exc.message)
+            status = 429
         except IntegrityError:  # someone took the name between validation and insert
             form.add_error("username", "That username is taken.")
         else:
             login(request, participant.user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(_safe_next(request, reverse("problem-list")))
-    return render(request, "frontend/signup.html", {"form": form, "next": request.GET.get("next", "")})
+    context = {"form": form, "next": request.GET.get("next", "")}
+    return render(request, "frontend/signup.html", context, status=status)
 
 
 @require_GET
@@ -101,6 +123,7 @@ def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         form = SubmitForm(request.POST)
         if form.is_valid():
             try:
+                throttle_take(SUBMIT, account=str(request.user.pk), ip=client_ip(request))
                 submission = submission_create(
                     participant=participant_for_user(request.user),
                     problem=problem,
@@ -214,11 +237,18 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     participant = participant_for_user(request.user)
     form = TokenCreateForm(request.POST or None)
     new_token = ""
+    status = 200
     if request.method == "POST" and form.is_valid():
-        # The plain token goes straight into this response and nowhere else (not the session,
-        # not a flash message cookie): only its hash is ever stored.
-        _, new_token = token_create(participant=participant, name=form.cleaned_data["name"])
-        form = TokenCreateForm()
+        try:
+            throttle_take(TOKEN_CREATE, account=str(request.user.pk), ip=client_ip(request))
+        except Throttled as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        else:
+            # The plain token goes straight into this response and nowhere else (not the session,
+            # not a flash message cookie): only its hash is ever stored.
+            _, new_token = token_create(participant=participant, name=form.cleaned_data["name"])
+            form = TokenCreateForm()
     context = {
         "participant": participant,
         "tokens": participant.tokens.order_by("-id"),
@@ -226,7 +256,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "new_token": new_token,
     }
-    return render(request, "frontend/profile.html", context)
+    return render(request, "frontend/profile.html", context, status=status)
 
 
 @login_required

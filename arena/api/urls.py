@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from arena.api import views
+from arena.api.docs import DocsView, SchemaView
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("problems/", views.ProblemListApi.as_view(), name="api-problem-list"),
     path("problems/<slug:code>/", views.ProblemDetailApi.as_view(), name="api-problem-detail"),
     path("submissions/", views.SubmissionListCreateApi.as_view(), name="api-submission-list"),

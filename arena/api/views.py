@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from arena.api.fields import StrictCharField, StrictSlugField
+from arena.api.schema import error_responses
+from arena.api.throttles import CampaignCreateThrottle, SubmissionThrottle, TokenCreateThrottle
 from arena.models import ApiToken, Campaign, Language, Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors.campaigns import campaign_report
@@ -22,7 +23,7 @@ from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import access_submission, submission_list, submission_state
 from arena.services.campaigns import campaign_create, campaign_submit
 from arena.services.participants import participant_for_user, token_create, token_revoke
-from arena.services.submissions import SubmissionRejected, submission_create
+from arena.services.submissions import SubmissionDraft, SubmissionRejected, submission_create, submissions_create
 
 MAX_BATCH = 50
 
@@ -104,11 +105,11 @@ class SubmissionDetailSerializer(SubmissionSerializer):
 
 
 class SubmissionInputSerializer(serializers.Serializer):
-    problem = serializers.SlugField()
-    language = serializers.CharField(max_length=32)
+    problem = StrictSlugField()
+    language = StrictCharField(max_length=32)
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        return {**super().get_fields(), "source": serializers.CharField(trim_whitespace=False, allow_blank=True)}
+        return {**super().get_fields(), "source": StrictCharField(trim_whitespace=False, allow_blank=True)}
 
 
 def _participant(request: Request) -> Participant:
@@ -125,7 +126,14 @@ def _problem_or_404(code: str) -> Problem:
 
 
 class ProblemListApi(APIView):
-    @extend_schema(responses=ProblemSummarySerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("difficulty", str, enum=["easy", "medium", "hard"]),
+            OpenApiParameter("search", str, description="In the code and the title."),
+            OpenApiParameter("tag", str),
+        ],
+        responses=ProblemSummarySerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         problems = problem_list(
             difficulty=request.query_params.get("difficulty", ""),
@@ -142,22 +150,22 @@ class ProblemDetailApi(APIView):
 
 
 class SubmissionListCreateApi(APIView):
-    throttle_scope = "submissions"
+    throttle_classes = [SubmissionThrottle]
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         return [permissions.IsAuthenticated()]
 
-    def get_throttles(self) -> list[Any]:
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
-
-    @extend_schema(responses=SubmissionSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("problem", str, description="Only this problem's.")],
+        responses=SubmissionSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         submissions = submission_list(
             participant=_participant(request), problem_code=request.query_params.get("problem", "")
         )
         return Response(SubmissionSerializer(submissions[:200], many=True).data)
 
-    @extend_schema(request=SubmissionInputSerializer, responses={201: SubmissionSerializer})
+    @extend_schema(request=SubmissionInputSerializer, responses={201: SubmissionSerializer, **error_responses(404)})
     def post(self, request: Request) -> Response:
         data = SubmissionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -174,26 +182,22 @@ class SubmissionBatchCreateApi(APIView):
     """Create up to 50 submissions at once; all or nothing."""
 
     permission_classes = [permissions.IsAuthenticated]
-    throttle_scope = "submissions"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SubmissionThrottle]
 
-    @extend_schema(request=SubmissionInputSerializer(many=True), responses={201: SubmissionSerializer(many=True)})
+    @extend_schema(
+        request=SubmissionInputSerializer(many=True),
+        responses={201: SubmissionSerializer(many=True), **error_responses(404)},
+    )
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, list) or not 1 <= len(request.data) <= MAX_BATCH:
             raise SubmissionRejected("invalid_batch", f"Send a JSON list of 1 to {MAX_BATCH} submissions.")
         data = SubmissionInputSerializer(data=request.data, many=True)
         data.is_valid(raise_exception=True)
-        participant = _participant(request)
-        with transaction.atomic():
-            created = [
-                submission_create(
-                    participant=participant,
-                    problem=_problem_or_404(item["problem"]),
-                    language=item["language"],
-                    source=item["source"],
-                )
-                for item in data.validated_data
-            ]
+        drafts = [
+            SubmissionDraft(_problem_or_404(item["problem"]), item["language"], item["source"])
+            for item in data.validated_data
+        ]
+        created = submissions_create(participant=_participant(request), drafts=drafts)
         return Response(SubmissionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -235,7 +239,7 @@ class LeaderboardApi(APIView):
                              "problems published after its training cut-off."),
             OpenApiParameter("rule", str, enum=["slide", "acceptance"]),
         ],
-        responses=LeaderboardRowSerializer(many=True),
+        responses={200: LeaderboardRowSerializer(many=True), **error_responses(400)},
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         filters = leaderboard_filters_from(request.query_params)
@@ -251,23 +255,34 @@ class TokenSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
+class TokenCreatedSerializer(TokenSerializer):
+    token = serializers.CharField(help_text="The plain token: shown this once, only its hash is stored.")
+
+
+class TokenInputSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+
+
 class TokenListCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [TokenCreateThrottle]
 
     @extend_schema(responses=TokenSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(TokenSerializer(_participant(request).tokens.order_by("-id"), many=True).data)
 
-    @extend_schema(request=None, responses={201: TokenSerializer})
+    @extend_schema(request=TokenInputSerializer, responses={201: TokenCreatedSerializer})
     def post(self, request: Request) -> Response:
-        name = str(request.data.get("name", ""))[:100] if isinstance(request.data, dict) else ""
-        token, raw = token_create(participant=_participant(request), name=name)
+        data = TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, raw = token_create(participant=_participant(request), name=data.validated_data["name"])
         return Response({**TokenSerializer(token).data, "token": raw}, status=status.HTTP_201_CREATED)
 
 
 class TokenRevokeApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, token_id: int) -> Response:
         token = get_object_or_404(ApiToken, id=token_id, participant=_participant(request))
         token_revoke(token=token)
@@ -277,6 +292,12 @@ class TokenRevokeApi(APIView):
 class MeApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        responses=inline_serializer(
+            "Me", {"username": serializers.CharField(), "display_name": serializers.CharField(),
+                   "kind": serializers.CharField()},
+        )
+    )  # fmt: skip
     def get(self, request: Request) -> Response:
         me = _participant(request)
         return Response({"username": request.user.get_username(), "display_name": me.display_name, "kind": me.kind})
@@ -287,6 +308,7 @@ class SubmissionStateApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, submission_id: int) -> Response:
         submission = access_submission(request.user, submission_id)
         if submission is None:
@@ -297,8 +319,15 @@ class SubmissionStateApi(APIView):
 
 
 class CampaignInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+    name = StrictCharField(max_length=120)
     k = serializers.IntegerField(min_value=1, max_value=100)
+
+
+class CampaignSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    k = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
 
 
 def _campaign_or_404(request: Request, campaign_id: int) -> Campaign:
@@ -314,12 +343,14 @@ class CampaignListCreateApi(APIView):
     """Evaluation campaigns (models only): k samples per problem, reported as pass@k and Beyond@k."""
 
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [CampaignCreateThrottle]
 
+    @extend_schema(operation_id="campaigns_list", responses=CampaignSerializer(many=True))
     def get(self, request: Request) -> Response:
         campaigns = Campaign.objects.filter(participant=_participant(request))
-        return Response([{"id": c.pk, "name": c.name, "k": c.k, "created_at": c.created_at} for c in campaigns])
+        return Response(CampaignSerializer(campaigns, many=True).data)
 
-    @extend_schema(request=CampaignInputSerializer)
+    @extend_schema(request=CampaignInputSerializer, responses={201: CampaignSerializer})
     def post(self, request: Request) -> Response:
         data = CampaignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -329,13 +360,12 @@ class CampaignListCreateApi(APIView):
         campaign = campaign_create(
             participant=participant, name=data.validated_data["name"], k=data.validated_data["k"]
         )
-        return Response({"id": campaign.pk, "name": campaign.name, "k": campaign.k}, status=status.HTTP_201_CREATED)
+        return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
 class CampaignSubmitApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
-    throttle_scope = "submissions"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SubmissionThrottle]
 
     @extend_schema(request=SubmissionInputSerializer(many=True), responses={201: SubmissionSerializer(many=True)})
     def post(self, request: Request, campaign_id: int) -> Response:
@@ -351,5 +381,6 @@ class CampaignSubmitApi(APIView):
 class CampaignReportApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, campaign_id: int) -> Response:
         return Response(campaign_report(_campaign_or_404(request, campaign_id)))

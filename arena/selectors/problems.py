@@ -13,8 +13,13 @@ DIFFICULTY_ORDER = Case(
 )
 
 
+def problems_published() -> QuerySet[Problem]:
+    """What participants may see and submit to: public, and past its release date."""
+    return Problem.objects.filter(is_public=True, published_at__lte=timezone.now())
+
+
 def problem_list(*, difficulty: str = "", search: str = "", tag: str = "") -> QuerySet[Problem]:
-    problems = Problem.objects.filter(is_public=True, published_at__lte=timezone.now()).annotate(
+    problems = problems_published().annotate(
         solvers=Count("submissions__participant", filter=Q(submissions__verdict=Submission.Verdict.AC), distinct=True),
         attempts=Count("submissions", distinct=True),
     )
@@ -28,4 +33,4 @@ def problem_list(*, difficulty: str = "", search: str = "", tag: str = "") -> Qu
 
 
 def problem_get(code: str) -> Problem | None:
-    return Problem.objects.filter(code=code, is_public=True, published_at__lte=timezone.now()).first()
+    return problems_published().filter(code=code).first()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import transaction
 
@@ -33,11 +36,55 @@ def language_resolve(raw: str) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class SubmissionDraft:
+    """One submission of a batch, before it is validated and stored."""
+
+    problem: Problem
+    language: str
+    source: str
+
+
 def submission_create(
     *, participant: Participant, problem: Problem, language: str, source: str, campaign: Campaign | None = None
 ) -> Submission:
     """Validate and store a submission, then queue it for judging once the row is committed."""
-    language_key = language_resolve(language)
+    (submission,) = submissions_create(
+        participant=participant, drafts=[SubmissionDraft(problem, language, source)], campaign=campaign
+    )
+    return submission
+
+
+@transaction.atomic
+def submissions_create(
+    *, participant: Participant, drafts: Sequence[SubmissionDraft], campaign: Campaign | None = None
+) -> list[Submission]:
+    """Store a batch all or nothing: every draft must be valid and the queue cap must have room
+    for all of them. Each is queued for judging once the rows are committed."""
+    languages = [_draft_language(draft) for draft in drafts]
+    _queue_room_check(participant=participant, wanted=len(drafts))
+    cases_total: dict[int, int] = {}
+    created = []
+    for draft, language_key in zip(drafts, languages, strict=True):
+        if draft.problem.pk not in cases_total:
+            cases_total[draft.problem.pk] = draft.problem.cases.exclude(kind="performance").count()
+        submission = Submission.objects.create(
+            participant=participant,
+            problem=draft.problem,
+            language=language_key,
+            source=draft.source,
+            cases_total=cases_total[draft.problem.pk],
+            campaign=campaign,
+        )
+        submission_enqueue(submission_id=submission.pk)
+        created.append(submission)
+    return created
+
+
+def _draft_language(draft: SubmissionDraft) -> str:
+    """The draft's language key, once its source passes the size and content rules."""
+    language_key = language_resolve(draft.language)
+    source = draft.source
     if not isinstance(source, str) or not source.strip():
         raise SubmissionRejected("empty_source", "The source code is empty.")
     size = len(source.encode("utf-8", errors="replace"))
@@ -49,27 +96,31 @@ def submission_create(
         )
     if "\x00" in source:
         raise SubmissionRejected("invalid_source", "The source contains a NUL byte.")
-    queued = Submission.objects.filter(
-        participant=participant, status__in=[Submission.Status.QUEUED, Submission.Status.PROCESSING]
+    return language_key
+
+
+def _queue_room_check(*, participant: Participant, wanted: int) -> None:
+    """Refuse ``wanted`` more submissions if they would put the participant over the queue cap.
+
+    Campaign samples count like any other: they wait for the same judges.
+    """
+    # Counting and then inserting races: two requests can both count 19 waiting and both insert.
+    # Locking the participant's row makes its submits take turns until the caller's transaction
+    # commits (on PostgreSQL; SQLite's IMMEDIATE transactions already let one writer in at a time).
+    Participant.objects.select_for_update().only("pk").get(pk=participant.pk)
+    waiting = Submission.objects.filter(
+        participant=participant,
+        status__in=[Submission.Status.QUEUED, Submission.Status.PROCESSING, Submission.Status.GRADING],
     ).count()
-    # Campaign samples are bounded by k per problem instead of the interactive queue cap.
-    if campaign is None and queued >= settings.JUDGE_MAX_QUEUED_PER_PARTICIPANT:
+    cap = settings.JUDGE_MAX_QUEUED_PER_PARTICIPANT
+    room = max(0, cap - waiting)
+    if wanted > room:
         raise SubmissionRejected(
             "queue_full",
-            f"You already have {queued} submissions waiting; wait for them to be judged.",
+            f"You have {waiting} submissions waiting for a verdict and the limit is {cap}, so {room} more "
+            f"may be sent now; this request has {wanted}. Send again when some have been judged.",
             status=429,
         )
-    with transaction.atomic():
-        submission = Submission.objects.create(
-            participant=participant,
-            problem=problem,
-            language=language_key,
-            source=source,
-            cases_total=problem.cases.exclude(kind="performance").count(),
-            campaign=campaign,
-        )
-        submission_enqueue(submission_id=submission.pk)
-    return submission
 
 
 def submission_enqueue(*, submission_id: int) -> None:

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ARENA_VAR_DIR", str(BASE_DIR / "var")))
@@ -95,6 +95,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: oversized API bodies are refused before any work; outages -> 503.
+    "arena.middleware.ErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -158,11 +160,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON in, JSON out: bodies bounded in size and nesting (arena/api/parsers.py), anything else
+    # a 415; answers, errors included, always JSON (the interactive docs are /api/docs/).
+    "DEFAULT_PARSER_CLASSES": ["arena.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "arena.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "arena.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"submissions": env_str("SUBMISSION_RATE", "120/min")},
+    # The fair-use throttles are arena.api.throttles (rates in FAIR_USE_RATES below). Should a DRF
+    # throttle be used, it must key on REMOTE_ADDR (which uvicorn --proxy-headers sets from what
+    # nginx saw), not on X-Forwarded-For, whose left part the client writes: NUM_PROXIES=None would
+    # trust all of it.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CodeArena API",
@@ -185,9 +195,40 @@ JUDGE_WORK_DIR = Path(env_str("JUDGE_WORK_DIR", "/tmp/codearena-runs"))
 JUDGE_HOST = env_str("JUDGE_HOST", "")  # defaults to the machine's hostname
 JUDGE_PERF_REPEATS = env_int("JUDGE_PERF_REPEATS", 3, minimum=1)
 JUDGE_PERF_SECRET = _perf_secret(SECRET_KEY)
+# Recovery (docs/operations.md, "Failures and recovery"): a judge marks the submission it holds
+# alive every JUDGE_HEARTBEAT_S; the sweeper, every JUDGE_SWEEP_EVERY_S, re-queues claims whose
+# heartbeat stopped for JUDGE_HEARTBEAT_STALE_S and re-sends queued submissions that have had no
+# message in the broker for JUDGE_DISPATCH_GRACE_S. JUDGE_STUCK_AFTER_S is the fallback where the
+# broker cannot be inspected (and for the in-process judge).
+JUDGE_HEARTBEAT_S = env_int("JUDGE_HEARTBEAT_S", 3, minimum=1)
+JUDGE_HEARTBEAT_STALE_S = env_int("JUDGE_HEARTBEAT_STALE_S", 15, minimum=5)
+JUDGE_SWEEP_EVERY_S = env_int("JUDGE_SWEEP_EVERY_S", 5, minimum=1)
+JUDGE_DISPATCH_GRACE_S = env_int("JUDGE_DISPATCH_GRACE_S", 20, minimum=5)
 JUDGE_STUCK_AFTER_S = env_int("JUDGE_STUCK_AFTER_S", 600, minimum=30)
+if JUDGE_HEARTBEAT_STALE_S < 3 * JUDGE_HEARTBEAT_S:
+    raise ImproperlyConfigured("JUDGE_HEARTBEAT_STALE_S must be at least 3 x JUDGE_HEARTBEAT_S.")
 JUDGE_MAX_QUEUED_PER_PARTICIPANT = env_int("JUDGE_MAX_QUEUED_PER_PARTICIPANT", 20, minimum=1)
 SUBMISSION_MAX_BYTES = env_int("SUBMISSION_MAX_BYTES", 64 * 1024, minimum=1024)
+# Any API request body (arena/middleware.py, arena/api/parsers.py): a batch of 50 sources at the
+# limit above, with room for JSON escaping. A reverse proxy in front must allow at least this much.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=SUBMISSION_MAX_BYTES)
+
+# --- Fair use (docs/api.md, "Fair use"; arena/services/throttling.py) -----------------------
+# Rates are "<count>/<window>": 120/min, 5/15min, 10/hour, 100/day. Counted in the cache: Redis in
+# production (shared by every process); in embedded mode each process counts on its own.
+# "per account" is per participant (log-in failures: per username), "per IP" per client address.
+FAIR_USE_RATES = {
+    "submit": env_rate("SUBMISSION_RATE", "120/min"),
+    "submit-ip": env_rate("SUBMISSION_RATE_PER_IP", "240/min"),
+    "login-failures": env_rate("LOGIN_FAILURES", "5/15min"),
+    "login-failures-ip": env_rate("LOGIN_FAILURES_PER_IP", "50/15min"),
+    "signup-ip": env_rate("SIGNUP_RATE_PER_IP", "20/hour"),
+    "token-create": env_rate("TOKEN_CREATE_RATE", "10/hour"),
+    "token-create-ip": env_rate("TOKEN_CREATE_RATE_PER_IP", "30/hour"),
+    "campaign-create": env_rate("CAMPAIGN_CREATE_RATE", "10/hour"),
+    "campaign-create-ip": env_rate("CAMPAIGN_CREATE_RATE_PER_IP", "30/hour"),
+}
+CAMPAIGN_MAX_PER_PARTICIPANT = env_int("CAMPAIGN_MAX_PER_PARTICIPANT", 100, minimum=1)
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -197,14 +238,41 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Delivered but unacknowledged messages (acks_late) go back to the queue after the visibility
+# timeout; kombu checks every 5 s. A message whose judge is still running comes back too, and is
+# dropped at once: the running judge holds the claim (arena/services/judging.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("JUDGE_VISIBILITY_TIMEOUT_S", 45, minimum=10),
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
-# The judging tasks live in arena/tasks.py under their historical names "judge.tasks.*".
-CELERY_TASK_ROUTES = {"judge.tasks.*": {"queue": "judge"}}
+# Two queues, each with its own process in deploy/systemd (tests/deploy/test_processes.py checks
+# that every task's queue has one): "judge" (codearena-judge, on the judge hosts) and
+# "maintenance" (codearena-maintenance: the sweeper and the snapshot), so a judging backlog
+# never delays the sweeper. The judging tasks live in arena/tasks.py under their historical
+# names "judge.tasks.*". Anything without a route goes to "maintenance", never to a queue
+# nobody consumes.
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_ROUTES = {
+    "judge.tasks.judge_submission": {"queue": "judge"},
+    "judge.tasks.sweep_stuck": {"queue": "maintenance"},
+    "arena.tasks.snapshot_leaderboard": {"queue": "maintenance"},
+}
+# A sweep that could not run in its slot is dropped, not run late back to back with the next.
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stuck-submissions": {"task": "judge.tasks.sweep_stuck", "schedule": 60.0},
-    "snapshot-leaderboard": {"task": "arena.tasks.snapshot_leaderboard", "schedule": 24 * 3600.0},
+    "requeue-stuck-submissions": {
+        "task": "judge.tasks.sweep_stuck",
+        "schedule": float(JUDGE_SWEEP_EVERY_S),
+        "options": {"expires": float(JUDGE_SWEEP_EVERY_S)},
+    },
+    "snapshot-leaderboard": {
+        "task": "arena.tasks.snapshot_leaderboard",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 
 # --- Channels ---------------------------------------------------------------------------

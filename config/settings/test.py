@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+from config.env import Rate
 from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"submissions": "10000/min"}}  # noqa: F405
+# Every test client shares one address and the cache outlives each test: limits that never bite,
+# except where tests/arena/test_fair_use.py lowers them.
+FAIR_USE_RATES = {scope: Rate(10_000, 60) for scope in FAIR_USE_RATES}  # noqa: F405
 JUDGE_EAGER = True
 JUDGE_PERF_REPEATS = 1
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, as in embedded mode, rather than Django's shared-cache memory database: there,
+    # concurrent writers fail with "database table is locked" instead of waiting their turn, so
+    # tests of concurrency could not run. One file per test process: runs may overlap.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"codearena-test-{os.getpid()}.sqlite3")
+    }

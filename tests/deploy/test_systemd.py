@@ -43,10 +43,11 @@ def size_bytes(value: str) -> int:
     return int(match[1]) * SIZE_SUFFIX[match[2]]
 
 
-def test_the_three_production_units_are_there() -> None:
+def test_the_four_production_units_are_there() -> None:
     assert [unit.name for unit in UNITS] == [
         "codearena-beat.service",
         "codearena-judge.service",
+        "codearena-maintenance.service",
         "codearena-web.service",
     ]
 

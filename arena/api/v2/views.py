@@ -10,20 +10,26 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from arena.api.auth import bearer_token
+from arena.api.errors import v2_error
 from arena.models import Language, Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import submission_list
 from arena.services.participants import token_authenticate
 from arena.services.submissions import SubmissionRejected, submission_create
+from arena.services.throttling import SUBMIT, Throttled, client_ip, throttle_take
 
 PAGE_SIZE = 250
+FORM_MEDIA_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 def _envelope(
@@ -35,8 +41,7 @@ def _envelope(
         "fetched": timezone.now().isoformat(),
     }
     if error is not None:
-        body["error"] = {"code": error[0], "message": error[1]}
-        return JsonResponse(body, status=error[0])
+        return v2_error(request, *error)
     body["data"] = data or {}
     return JsonResponse(body)
 
@@ -68,10 +73,18 @@ def _v2(method: str) -> Callable[[Callable[..., JsonResponse]], Callable[..., Js
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             if request.method != method:
                 return _envelope(request, error=(405, f"use {method} on this endpoint"))
+            if method == "POST":
+                refused = _form_refused(request)
+                if refused is not None:
+                    return _envelope(request, error=refused)
             try:
                 return view(request, *args, **kwargs)
             except _Denied as exc:
                 return _envelope(request, error=(exc.status, exc.message))
+            except Throttled as exc:
+                response = _envelope(request, error=(exc.status, exc.message))
+                response["Retry-After"] = str(exc.retry_after_s)
+                return response
             except SubmissionRejected as exc:
                 return _envelope(request, error=(exc.status, exc.message))
 
@@ -80,6 +93,21 @@ def _v2(method: str) -> Callable[[Callable[..., JsonResponse]], Callable[..., Js
         return csrf_exempt(wrapped)
 
     return decorate
+
+
+def _form_refused(request: HttpRequest) -> tuple[int, str] | None:
+    """Parse the form body before any other work; why it cannot be, as (status, message)."""
+    if request.content_type not in FORM_MEDIA_TYPES and int(request.META.get("CONTENT_LENGTH") or 0) > 0:
+        return 415, "send the fields form-encoded (application/x-www-form-urlencoded or multipart/form-data)"
+    try:
+        request.POST  # noqa: B018 - parsing is the point
+    except RequestDataTooBig:
+        return 413, f"the request body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"
+    except (TooManyFieldsSent, TooManyFilesSent, MultiPartParserError) as exc:
+        return 400, f"the form body could not be parsed: {exc}"
+    if any("\x00" in value for _, values in request.POST.lists() for value in values):
+        return 400, "form fields must not contain NUL characters"
+    return None
 
 
 def _paged(request: HttpRequest, items: Any, render: Callable[[Any], dict[str, Any]]) -> JsonResponse:
@@ -220,6 +248,8 @@ def submission(request: HttpRequest, submission_id: int) -> JsonResponse:
 def submission_post(request: HttpRequest) -> JsonResponse:
     participant = _participant(request, required=True)
     assert participant is not None
+    # The same limits as the other submission routes, counted in the same buckets.
+    throttle_take(SUBMIT, account=str(participant.user_id), ip=client_ip(request))
     code = request.POST.get("problem_code", "").strip()
     language = request.POST.get("language", "")
     source = request.POST.get("source", "")

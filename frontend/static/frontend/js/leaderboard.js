@@ -51,7 +51,8 @@
     ws.onclose = function () {
       if (note) note.hidden = true;
       failures += 1;
-      if (failures <= 8) window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, failures)));
+      // Never give up: after an outage (Redis restarting, a deploy) the feed comes back by itself.
+      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, Math.min(failures, 5))));
     };
   }
 
