@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import redis
 import requests
 from websockets.asyncio.client import connect
 from websockets.typing import Origin
@@ -118,6 +119,31 @@ class ConnectionPeak(threading.Thread):
         self.join(timeout=5)
 
 
+class RedisPeak(threading.Thread):
+    """Polls Redis's connected_clients every 100 ms (every process of the stack, all purposes)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.client = redis.Redis.from_url(url, socket_timeout=5)
+        self.peak = 0
+        self.last = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self.last = int(self.client.info("clients")["connected_clients"]) - 1  # not this probe
+                self.peak = max(self.peak, self.last)
+            except redis.RedisError:
+                pass
+            self._stop_event.wait(0.1)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+        self.client.close()
+
+
 @dataclass
 class Reply:
     index: int
@@ -135,6 +161,9 @@ class CrowdResult:
     replies: list[Reply] = field(default_factory=list)
     idle_connections: int = 0
     peak_connections: int = 0
+    redis_idle: int = 0
+    redis_peak: int = 0
+    redis_end: int = 0
     end_connections: int = 0
     drained_s: float | None = None
     not_done: int = 0
@@ -230,14 +259,19 @@ def crowd(stack: Stack, pool: str) -> CrowdResult:
     with psycopg.connect(stack.db_url, autocommit=True, application_name=PROBE) as probe:
         poller = ConnectionPeak(db_name)
         poller.start()
+        redis_poller = RedisPeak(stack.env["REDIS_URL"])
+        redis_poller.start()
         time.sleep(1)
         result.idle_connections = poller.last
+        result.redis_idle = redis_poller.last
         started = time.monotonic()
         result.replies = burst(stack)
         ids = [r.submission_id for r in result.accepted() if r.submission_id is not None]
         result.drained_s, result.not_done = drain(probe, ids, since=started)
         poller.stop()
+        redis_poller.stop()
         result.peak_connections, result.end_connections = poller.peak, poller.last
+        result.redis_peak, result.redis_end = redis_poller.peak, redis_poller.last
         result.rows = int(probe.execute("SELECT count(*) FROM arena_submission").fetchone()[0])  # type: ignore[index]
         rows = probe.execute("SELECT id, status, verdict FROM arena_submission WHERE id = ANY(%s)", (ids,))
         verdicts: dict[int, str] = {i: verdict for i, status, verdict in rows if status == "D"}
@@ -408,6 +442,7 @@ def crowd_table(results: list[CrowdResult]) -> str:
         ("failed judging attempts (retried)", lambda r: r.judge_failures),
         ("verdicts other than expected", lambda r: r.wrong_verdicts),
         ("PostgreSQL connections idle / peak / at end", connections),
+        ("Redis connections idle / peak / at end", lambda r: f"{r.redis_idle} / {r.redis_peak} / {r.redis_end}"),
     ]
     width = max(len(r.name) for r in results) + 2
     lines = [f"{'':44}" + "".join(f"{r.name:>{width}}" for r in results)]
