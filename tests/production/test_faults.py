@@ -11,6 +11,7 @@ killed and restarted. Settings are the shipped defaults (heartbeat, sweeper, vis
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 import requests
+from websockets.sync.client import connect
 
 from tests.prodstack import OK, Stack, production_stack
 
@@ -155,6 +157,12 @@ def test_a_redis_restart_loses_nothing_and_writes_fail_politely_meanwhile(stack:
     stack.wait_done(ids, within_s=RECOVERY_BOUND_S)
     print(f"redis restart: all done {time.monotonic() - back:.1f} s after Redis came back")
     assert_each_judged_once(stack, ids)
-    after = stack.submit(token)
-    assert after.status_code == 201, after.text
+    # The first WebSocket handshake after Redis returns succeeds (a pooled connection from before
+    # the restart is retried, not a 500), and live events flow again.
+    ws_url = stack.url.replace("http://", "ws://") + "/ws/leaderboard/"
+    with connect(ws_url, origin=stack.url, open_timeout=10) as socket:
+        after = stack.submit(token)
+        assert after.status_code == 201, after.text
+        event = json.loads(socket.recv(timeout=60))
+    assert event["type"] == "standings-changed" and event["problem"] == "two-sum"
     stack.wait_done([after.json()["id"]], within_s=60)
