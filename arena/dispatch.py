@@ -52,6 +52,44 @@ def enqueue(submission_id: int) -> None:
     _embedded_pool().submit(_judge_in_process, submission_id)
 
 
+def calibrate_later(problem_id: int) -> None:
+    """Measure a problem's references in the background: a Celery task on the judge queue (the
+    judge hosts measure), or the embedded mode's calibration thread."""
+    if settings.JUDGE_BACKEND == "celery":
+        from arena.tasks import calibrate_problem
+
+        try:
+            calibrate_problem.apply_async(args=(problem_id,), queue="judge")
+        except Exception:  # the next submission that meets the missing calibration asks again
+            logger.exception("could not send the calibration of problem %s to the broker", problem_id)
+        return
+    _calibration_pool().submit(_calibrate_in_process, problem_id)
+
+
+_calibrations: ThreadPoolExecutor | None = None
+
+
+def _calibration_pool() -> ThreadPoolExecutor:
+    """One thread: calibrations queue behind each other, never ahead of contestants' judging."""
+    global _calibrations
+    with _pool_lock:
+        if _calibrations is None:
+            _calibrations = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calibrate")
+        return _calibrations
+
+
+def _calibrate_in_process(problem_id: int) -> None:
+    from arena.services.curation import problem_calibrate_and_announce
+
+    close_old_connections()
+    try:
+        problem_calibrate_and_announce(problem_id=problem_id)
+    except Exception:
+        logger.exception("calibration of problem %s failed", problem_id)
+    finally:
+        close_old_connections()
+
+
 def broker_pending_ids(queue: str = "judge") -> set[int] | None:
     """Submission ids with a judging message in the broker: waiting in ``queue`` or delivered and
     not yet acknowledged. None when there is no broker or it is not Redis (nothing to inspect)."""
@@ -118,7 +156,9 @@ def start_embedded_sweeper(interval_s: float | None = None) -> None:
     """Embedded mode has no Celery beat: this thread re-queues work a previous process left.
 
     At start, anything not finished was owned by a process that no longer exists, so it is
-    re-queued at once; afterwards the usual stuck-submission timeout applies.
+    re-queued at once; afterwards the usual stuck-submission timeout applies. At start it also
+    has the references of published problems that lack a calibration measured in the
+    background (JUDGE_CALIBRATE_AT_START), so contestants rarely meet a missing one.
     """
     global _sweeper_started
     if settings.JUDGE_BACKEND != "inprocess" or settings.JUDGE_EAGER:
@@ -142,6 +182,12 @@ def start_embedded_sweeper(interval_s: float | None = None) -> None:
                 requeued = submissions_requeue_stuck(older_than_s=0 if first else None)
                 if requeued:
                     logger.warning("re-queued unfinished submissions: %s", requeued)
+                if first and settings.JUDGE_CALIBRATE_AT_START:
+                    from arena.services.calibration import calibrations_request_missing
+
+                    waiting = calibrations_request_missing()
+                    if waiting:
+                        logger.info("calibrating %s problems in the background: %s", len(waiting), waiting)
             except Exception:
                 logger.exception("sweeper failed")
             finally:

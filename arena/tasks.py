@@ -32,6 +32,16 @@ def judge_submission(self, submission_id: int) -> str | None:  # type: ignore[no
         raise self.retry(exc=exc) from exc
 
 
+@shared_task(name="arena.tasks.calibrate_problem", acks_late=True)
+def calibrate_problem(problem_id: int) -> int:
+    """Measure a problem's references on this judge host (requested when a submission met a
+    missing calibration, or when the problem was loaded or published); the scores of submissions
+    waiting for it follow. Returns how many waited."""
+    from arena.services.curation import problem_calibrate_and_announce
+
+    return problem_calibrate_and_announce(problem_id=problem_id)
+
+
 @shared_task(name="judge.tasks.sweep_stuck")
 def sweep_stuck() -> list[int]:
     from arena.services.judging import submissions_requeue_stuck

@@ -40,6 +40,8 @@ def base_env(var_dir: Path, **extra: str) -> dict[str, str]:
         ARENA_VAR_DIR=str(var_dir),
         DEBUG="0",
         JUDGE_PERF_REPEATS="1",
+        # Tests load a few problems and judge them: calibration happens when a submission needs it.
+        JUDGE_CALIBRATE_AT_START="0",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

@@ -1,4 +1,8 @@
-"""Per-host costs of reference solutions, and the glue from problems to judge jobs."""
+"""Per-host costs of reference solutions, and the glue from problems to judge jobs.
+
+References are measured in the background (problem_calibrate, through calibration_request),
+never while a contestant waits: a submission that meets a missing calibration is measured and
+gets its verdict, and its scores follow when the calibration lands."""
 
 from __future__ import annotations
 
@@ -8,13 +12,16 @@ import socket
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
 
-from arena.models import Problem, ReferenceCost, TestCase
+from arena.models import Problem, ReferenceCost
 from judge.meters import CostMeter, CostResult, get_meter, measure_interleaved
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
 
 logger = logging.getLogger(__name__)
+# A requested calibration is not requested again for this long (it runs in the background, on
+# a busy judge possibly behind a backlog); after it, a problem still uncalibrated is retried.
+CALIBRATION_REQUEST_TTL_S = 15 * 60
 
 
 def judge_host() -> str:
@@ -44,43 +51,49 @@ def job_for(problem: Problem, source: str, cases: list[CaseSpec]) -> JudgeJob:
     )
 
 
-def reference_costs(problem: Problem, *, meter: CostMeter | None = None) -> list[float]:
-    """Costs of the problem's references on this host, measuring (interleaved) those not yet
-    calibrated here under the meter's current fingerprint."""
-    meter = meter or get_meter(settings.JUDGE_METER)
-    host = judge_host()
+def calibration_missing(problem: Problem, *, meter: CostMeter) -> bool:
+    """Whether a reference of the problem has no cost on this host under the meter's current
+    fingerprint (scores need every reference's)."""
     fingerprint = meter.fingerprint()
-    stored = {
-        row.reference_id: row
-        for row in ReferenceCost.objects.filter(reference__problem=problem, host=host, meter=meter.name)
-    }
-    references = list(problem.references.all())
-    costs = [stored[r.pk].cost for r in references if r.pk in stored and stored[r.pk].environment == fingerprint]
-    missing = [r for r in references if r.pk not in stored or stored[r.pk].environment != fingerprint]
-    if not missing:
-        return costs
-    perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
-    results = measure_interleaved(
-        [job_for(problem, reference.source, perf) for reference in missing],
-        perf,
-        repeats=settings.JUDGE_PERF_REPEATS,
-        meter=meter,
+    calibrated = set(
+        ReferenceCost.objects.filter(
+            reference__problem=problem, host=judge_host(), meter=meter.name, environment=fingerprint
+        ).values_list("reference_id", flat=True)
     )
-    for reference, result in zip(missing, results, strict=True):
-        if not result.ok:
-            continue
-        try:
-            with transaction.atomic():
-                ReferenceCost.objects.update_or_create(
-                    reference=reference,
-                    host=host,
-                    meter=meter.name,
-                    defaults={"unit": result.unit, "cost": result.cost, "environment": fingerprint},
-                )
-        except IntegrityError:  # another worker calibrated it at the same moment; ours is as good
-            pass
-        costs.append(result.cost)
-    return costs
+    return any(reference_id not in calibrated for reference_id in problem.references.values_list("id", flat=True))
+
+
+def calibration_request(problem: Problem) -> bool:
+    """Have the problem's references measured in the background, once: a contestant never waits
+    for it. Returns whether a calibration was started (False: one is already on its way).
+
+    Eager judging (the test suite) calibrates in place instead, as the judging itself runs there.
+    """
+    from arena.dispatch import calibrate_later
+    from arena.services.curation import problem_calibrate
+
+    if settings.JUDGE_EAGER:
+        problem_calibrate(problem=problem)
+        return True
+    meter = get_meter(settings.JUDGE_METER)
+    key = f"calibration-requested:{problem.pk}:{judge_host()}:{meter.name}:{meter.fingerprint()}"
+    if not cache.add(key, 1, timeout=CALIBRATION_REQUEST_TTL_S):
+        return False
+    calibrate_later(problem.pk)
+    return True
+
+
+def calibrations_request_missing() -> list[str]:
+    """Request the calibration of every published problem that lacks one on this host under the
+    current meter (the embedded server at start, `load_bank` in production). Returns their codes."""
+    from arena.selectors.problems import problems_published
+
+    meter = get_meter(settings.JUDGE_METER)
+    requested = []
+    for problem in problems_published().prefetch_related("references"):
+        if calibration_missing(problem, meter=meter) and calibration_request(problem):
+            requested.append(problem.code)
+    return requested
 
 
 @dataclass(frozen=True)

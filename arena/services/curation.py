@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,6 +23,8 @@ from judge.meters import get_meter, measure_cost, measure_interleaved
 from judge.protocol import CaseSpec
 from judge.reference import run_reference
 from judge.runner import judge_job
+
+logger = logging.getLogger(__name__)
 
 FRESH_SCALES = (1, 4, 16)
 FRESH_TIME_MARGIN = 2  # see problem_validate
@@ -300,8 +303,43 @@ def problem_calibrate(*, problem: Problem, repeats: int | None = None) -> Calibr
     return report
 
 
+def problem_calibrate_and_announce(*, problem_id: int) -> int:
+    """Calibrate in the background, then give the submissions that waited for it their scores
+    live (an "efficiency" event with the scores). Returns how many waited."""
+    from arena.events import submission_event
+
+    problem = Problem.objects.filter(id=problem_id).first()
+    if problem is None:
+        return 0
+    report = problem_calibrate(problem=problem)
+    logger.info("calibrated %s on %s: %s references, %s failed", problem.code, report.host, len(report.rows),
+                len(report.failures))  # fmt: skip
+    waited = 0
+    with transaction.atomic():
+        for submission in Submission.objects.filter(
+            problem=problem, cost_detail__scores_pending=True
+        ).select_for_update():
+            detail = {key: value for key, value in submission.cost_detail.items() if key != "scores_pending"}
+            Submission.objects.filter(id=submission.pk).update(cost_detail=detail)
+            submission_event(
+                submission.pk, "efficiency", cost=submission.cost, unit=submission.cost_unit,
+                meter=submission.cost_meter, scores_pending=False,
+                scores={name: getattr(submission, name) for name in ("beyond", "dps", "dps_norm", "es")},
+            )  # fmt: skip
+            waited += 1
+    return waited
+
+
 def problem_publish(*, problem: Problem, public: bool) -> bool:
-    return bool(Problem.objects.filter(id=problem.pk).exclude(is_public=public).update(is_public=public))
+    """Publish or unpublish; a newly published problem gets its references measured in the
+    background, before contestants' submissions need them."""
+    changed = bool(Problem.objects.filter(id=problem.pk).exclude(is_public=public).update(is_public=public))
+    if changed and public and not settings.JUDGE_EAGER:
+        from arena.services.calibration import calibration_missing, calibration_request
+
+        if calibration_missing(problem, meter=get_meter(settings.JUDGE_METER)):
+            calibration_request(problem)
+    return changed
 
 
 def submissions_rejudge(*, problem: Problem | None = None, participant: Participant | None = None) -> int:

@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from arena.events import CaseEventThrottle, leaderboard_event, submission_event
 from arena.models import Submission, SubmissionCase, TestCase
-from arena.services.calibration import case_specs, cost_beside_reference, job_for, judge_host, reference_costs
+from arena.services.calibration import (
+    calibration_missing,
+    calibration_request,
+    case_specs,
+    cost_beside_reference,
+    job_for,
+    judge_host,
+)
 from arena.services.rescoring import Pool, problem_rescore
 from arena.services.standings import standing_update
 from judge.meters import CostResult, get_meter, judging_meter_check, measure_cost
@@ -189,11 +196,16 @@ def _run_cases(claim: Claim) -> tuple[JudgeOutcome, _Progress]:
 
 
 def _measure(claim: Claim, *, done: int, total: int) -> dict[str, object]:
-    """Step 3: P → G, then the efficiency measurement (or the performance run's own verdict)."""
+    """Step 3: P → G with the verdict shown at once, then the efficiency measurement (or the
+    performance run's own verdict, which replaces it)."""
     submission = claim.submission
-    if not claim.held().filter(status=Submission.Status.PROCESSING).update(status=Submission.Status.GRADING):
+    if (
+        not claim.held()
+        .filter(status=Submission.Status.PROCESSING)
+        .update(status=Submission.Status.GRADING, verdict=Submission.Verdict.AC)
+    ):
         raise ClaimLost(submission.pk)
-    submission_event(submission.pk, "efficiency-begin", done=done, total=total)
+    submission_event(submission.pk, "efficiency-begin", verdict=Submission.Verdict.AC, done=done, total=total)
     fields = _efficiency(submission)
     if fields.get("verdict") not in (None, Submission.Verdict.AC):
         logger.info("submission %s accepted on tests but failed its performance run", submission.pk)
@@ -250,7 +262,9 @@ def _efficiency(submission: Submission) -> dict[str, object]:
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
     if not perf:
         return {}
-    reference_costs(problem, meter=meter)  # calibrates this host first if it never has
+    if calibration_missing(problem, meter=meter):
+        calibration_request(problem)  # in the background: the scores follow when it lands
+    scores_pending = calibration_missing(problem, meter=meter)
     job = job_for(problem, submission.source, perf)
     result = measure_cost(job, perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter)
     measured = cost_beside_reference(problem, job, perf, result, meter=meter) if result.ok else result
@@ -258,7 +272,10 @@ def _efficiency(submission: Submission) -> dict[str, object]:
         # Performance runs check outputs too: a program cannot be fast only when measured.
         # The verdict is the run's own (RTE, MLE, WA, TLE...), never read from a message.
         return {"verdict": measured.verdict or Submission.Verdict.RTE, "message": measured.message}
-    submission_event(submission.pk, "efficiency", cost=measured.cost, unit=result.unit, meter=result.meter)
+    submission_event(
+        submission.pk, "efficiency", cost=measured.cost, unit=result.unit, meter=result.meter,
+        scores_pending=scores_pending,
+    )  # fmt: skip
     # The scores come from problem_rescore once the verdict is stored: ES moves with every
     # accepted solution of the problem, so this submission and the others are scored together.
     return {
@@ -266,7 +283,7 @@ def _efficiency(submission: Submission) -> dict[str, object]:
         "cost_unit": result.unit,
         "cost_meter": result.meter,
         "cost_environment": meter.fingerprint(),
-        "cost_detail": measured.detail,
+        "cost_detail": {**measured.detail, "scores_pending": True} if scores_pending else measured.detail,
     }
 
 

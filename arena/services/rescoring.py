@@ -124,7 +124,13 @@ def problem_rescore(*, problem_id: int, pool: Pool) -> int:
     moved: list[tuple[float | None, ...]] = []  # the new scores, then the submission id
     moved_ids: list[int] = []
     for row in rows:
-        scores = scorer.scores(row.cost, outside=row.campaign_id is not None)
+        # Without calibrated references there is nothing to score against yet: the scores stay
+        # empty ("pending") rather than ranking the accepted solutions only among themselves.
+        scores = (
+            scorer.scores(row.cost, outside=row.campaign_id is not None)
+            if references
+            else dict.fromkeys(SCORE_FIELDS)
+        )
         if any(getattr(row, name) != scores[name] for name in SCORE_FIELDS):
             moved.append((*(scores[name] for name in SCORE_FIELDS), row.id))
             moved_ids.append(row.id)

@@ -205,6 +205,8 @@ JUDGE_HEARTBEAT_STALE_S = env_int("JUDGE_HEARTBEAT_STALE_S", 15, minimum=5)
 JUDGE_SWEEP_EVERY_S = env_int("JUDGE_SWEEP_EVERY_S", 5, minimum=1)
 JUDGE_DISPATCH_GRACE_S = env_int("JUDGE_DISPATCH_GRACE_S", 20, minimum=5)
 JUDGE_STUCK_AFTER_S = env_int("JUDGE_STUCK_AFTER_S", 600, minimum=30)
+# Embedded mode: calibrate published problems that lack it, in the background, at start-up.
+JUDGE_CALIBRATE_AT_START = env_bool("JUDGE_CALIBRATE_AT_START", True)
 if JUDGE_HEARTBEAT_STALE_S < 3 * JUDGE_HEARTBEAT_S:
     raise ImproperlyConfigured("JUDGE_HEARTBEAT_STALE_S must be at least 3 x JUDGE_HEARTBEAT_S.")
 JUDGE_MAX_QUEUED_PER_PARTICIPANT = env_int("JUDGE_MAX_QUEUED_PER_PARTICIPANT", 20, minimum=1)
@@ -258,6 +260,7 @@ CELERY_TASK_TIME_LIMIT = 360
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_ROUTES = {
     "judge.tasks.judge_submission": {"queue": "judge"},
+    "arena.tasks.calibrate_problem": {"queue": "judge"},  # measured where the judging happens
     "judge.tasks.sweep_stuck": {"queue": "maintenance"},
     "arena.tasks.snapshot_leaderboard": {"queue": "maintenance"},
 }

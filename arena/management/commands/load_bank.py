@@ -4,9 +4,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from arena.services.bank import BANK_DIR, BankError, bank_folders, problem_load, read_folder
+from arena.services.calibration import calibrations_request_missing
 
 
 class Command(BaseCommand):
@@ -45,5 +47,10 @@ class Command(BaseCommand):
                 self.stdout.write("unchanged")
         elapsed = time.monotonic() - started
         self.stdout.write(f"{loaded} loaded, {skipped} unchanged, {len(errors)} failed in {elapsed:.1f}s")
+        if settings.JUDGE_BACKEND == "celery":
+            # The judge workers measure the references in the background (the embedded server
+            # does it itself when it starts); contestants never wait for a calibration.
+            requested = calibrations_request_missing()
+            self.stdout.write(f"{len(requested)} problems sent to the judges for calibration")
         if errors:
             raise CommandError("\n".join(errors))
