@@ -181,9 +181,9 @@ def production_stack(var: Path, *, tokens: int = 8, web_workers: int = 1, **sett
     built: Stack | None = None
     try:
         with redis_server(redis_port, var / "redis", var / "redis.log") as redis_start:
+            built = Stack(env, var, db_url, redis_start, web_workers=web_workers)  # starts Redis
             manage(env, "migrate", "--noinput", "-v0")
             manage(env, "load_bank", "two-sum")
-            built = Stack(env, var, db_url, redis_start, web_workers=web_workers)
             built.tokens = [manage(env, "arena_token", f"crowd-{i}", "--model").strip() for i in range(tokens)]
             for name in ("judge", "maintenance", "beat", "web"):
                 built.start(name)

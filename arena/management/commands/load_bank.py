@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from arena.outages import outage_of
 from arena.services.bank import BANK_DIR, BankError, bank_folders, problem_load, read_folder
 from arena.services.calibration import calibrations_request_missing
 
@@ -50,7 +51,15 @@ class Command(BaseCommand):
         if settings.JUDGE_BACKEND == "celery":
             # The judge workers measure the references in the background (the embedded server
             # does it itself when it starts); contestants never wait for a calibration.
-            requested = calibrations_request_missing()
-            self.stdout.write(f"{len(requested)} problems sent to the judges for calibration")
+            try:
+                requested = calibrations_request_missing()
+            except Exception as exc:  # the bank is loaded; a submission asks again when it needs one
+                outage = outage_of(exc)
+                if outage is None:
+                    raise
+                self.stderr.write(f"calibrations not requested ({outage.service} unavailable): the judges "
+                                  "measure the references when the first accepted submission needs them")  # fmt: skip
+            else:
+                self.stdout.write(f"{len(requested)} problems sent to the judges for calibration")
         if errors:
             raise CommandError("\n".join(errors))
