@@ -127,9 +127,7 @@ def problem_rescore(*, problem_id: int, pool: Pool) -> int:
         # Without calibrated references there is nothing to score against yet: the scores stay
         # empty ("pending") rather than ranking the accepted solutions only among themselves.
         scores = (
-            scorer.scores(row.cost, outside=row.campaign_id is not None)
-            if references
-            else dict.fromkeys(SCORE_FIELDS)
+            scorer.scores(row.cost, outside=row.campaign_id is not None) if references else dict.fromkeys(SCORE_FIELDS)
         )
         if any(getattr(row, name) != scores[name] for name in SCORE_FIELDS):
             moved.append((*(scores[name] for name in SCORE_FIELDS), row.id))
