@@ -65,6 +65,14 @@ class SubmitForm(forms.Form):
     )
 
 
+class LiveCostForm(forms.Form):
+    """What the submission page heard in the "efficiency" event, before the cost is stored."""
+
+    cost = forms.FloatField(min_value=0)  # FloatField refuses inf and nan
+    unit = forms.CharField(max_length=16, required=False)
+    meter = forms.SlugField(max_length=32)
+
+
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
         max_length=100,

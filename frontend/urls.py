@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.problem_list_view, name="problem-list"),
     path("problem/<slug:code>/", views.problem_detail_view, name="problem-detail"),
     path("submission/<int:submission_id>/", views.submission_detail_view, name="submission-detail"),
+    path("submission/<int:submission_id>/cost-plot/", views.submission_cost_plot_view, name="submission-cost-plot"),
     path("submissions/", views.submission_list_view, name="submission-list"),
     path("leaderboard/", views.leaderboard_view, name="leaderboard"),
     path("campaign/<int:campaign_id>/", views.campaign_detail_view, name="campaign-detail"),

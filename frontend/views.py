@@ -27,7 +27,7 @@ from arena.services.calibration import judge_host
 from arena.services.participants import participant_create, participant_for_user, token_create, token_revoke
 from arena.services.submissions import SubmissionRejected, submission_create
 from arena.services.throttling import SIGNUP, SUBMIT, TOKEN_CREATE, Throttled, client_ip, throttle_take
-from frontend.forms import LoginForm, SignUpForm, SubmitForm, TokenCreateForm
+from frontend.forms import LiveCostForm, LoginForm, SignUpForm, SubmitForm, TokenCreateForm
 from frontend.templatetags.arena_ui import STATUS_LABELS
 
 SUBMISSIONS_PER_PAGE = 50
@@ -144,7 +144,7 @@ def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         recent = list(submission_list(participant=participant_for_user(request.user), problem_code=problem.code)[:5])
     context = {
         "problem": problem,
-        "cost_plot": plots.cost_distribution(problem=problem, host=judge_host()),
+        "cost_plot": plots.problem_cost_distribution(problem=problem, host=judge_host()),
         "statement_html": render_statement(problem.statement),
         "samples": list(problem.sample_cases()),
         "form": form,
@@ -171,17 +171,9 @@ def submission_detail_view(request: HttpRequest, submission_id: int) -> HttpResp
     if submission is None:
         raise Http404("No such submission of yours.")
     state = submission_state(submission)
-    cost_plot = None
-    if submission.cost is not None:
-        cost_plot = plots.cost_distribution(
-            problem=submission.problem,
-            host=submission.judge_host,
-            meter=submission.cost_meter,
-            highlight=submission.cost,
-        )
     context = {
         "submission": submission,
-        "cost_plot": cost_plot,
+        "cost_plot": plots.submission_cost_distribution(submission=submission),
         "state": state,
         "scores": [(key, label, state["scores"].get(key)) for key, label in SCORE_LABELS],
         "verdict_labels": dict(Submission.Verdict.choices),
@@ -190,6 +182,21 @@ def submission_detail_view(request: HttpRequest, submission_id: int) -> HttpResp
         "poll_url": reverse("api-submission-state", kwargs={"submission_id": submission.pk}),
     }
     return render(request, "frontend/submission_detail.html", context)
+
+
+@login_required
+@require_GET
+def submission_cost_plot_view(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """The submission page's chart as JSON, fetched when the cost arrives live (no reload)."""
+    submission = access_submission(request.user, submission_id)
+    if submission is None:
+        raise Http404("No such submission of yours.")
+    live = LiveCostForm(request.GET)
+    figure = plots.submission_cost_distribution(
+        submission=submission, live=plots.LiveCost(**live.cleaned_data) if live.is_valid() else None
+    )
+    # The figure is JSON already: embedded as it is rather than parsed and dumped again.
+    return HttpResponse(f'{{"figure": {figure or "null"}}}', content_type="application/json")
 
 
 @login_required
@@ -215,13 +222,15 @@ def leaderboard_view(request: HttpRequest) -> HttpResponse:
     except SubmissionRejected as exc:
         error, filters = exc.message, LeaderboardFilters(kind=kind)
     rows = leaderboard_rows(filters=filters)
+    figures = [
+        ("plot-dp", "Dynamic Points over time", plots.dp_over_time(kind=kind)),
+        ("plot-pass-beyond", "Pass rate against mean Beyond", plots.pass_vs_beyond(rows)),
+        ("plot-acceptance", "Acceptance rate by difficulty", plots.acceptance_by_difficulty()),
+    ]
     context = {
         "rows": rows,
-        "plots": [
-            ("plot-dp", "Dynamic Points over time", plots.dp_over_time(kind=kind)),
-            ("plot-pass-beyond", "Pass rate against mean Beyond", plots.pass_vs_beyond(rows)),
-            ("plot-acceptance", "Acceptance rate by difficulty", plots.acceptance_by_difficulty()),
-        ],
+        "plots": figures,
+        "has_plots": any(figure for _, _, figure in figures),
         "kind": kind,
         "kinds": LEADERBOARD_KINDS.items(),
         "difficulties": Problem.Difficulty.values,

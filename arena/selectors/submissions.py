@@ -24,6 +24,8 @@ def submission_state(submission: Submission) -> dict[str, Any]:
         "memory_kb": submission.memory_kb,
         "cost": submission.cost,
         "cost_unit": submission.cost_unit,
+        # Measured, but the references' calibration is still running: the scores follow live.
+        "scores_pending": bool((submission.cost_detail or {}).get("scores_pending")),
         "scores": {
             "beyond": submission.beyond,
             "dps": submission.dps,

@@ -8,6 +8,7 @@ from typing import Any
 from django.template import Library
 
 from arena.models import Submission
+from arena.units import cost_text
 
 register = Library()
 
@@ -73,9 +74,8 @@ def score(value: float | None) -> str:
 
 @register.filter
 def cost(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    return f"{value:.2f} {unit}".strip()
+    """``41.2 M instructions``, ``12.3 ms``: in the unit of the meter that measured it."""
+    return cost_text(value, unit)
 
 
 @register.filter

@@ -41,13 +41,21 @@
       memory_kb: snapshot.memory_kb,
       cost: snapshot.cost,
       cost_unit: snapshot.cost_unit || "",
+      cost_meter: snapshot.cost_meter || "",
       scores: snapshot.scores || {},
+      scores_pending: !!snapshot.scores_pending,
       cases: cases,
     };
   }
 
   function isFinal() {
     return state.status === "D";
+  }
+
+  // The verdict is final at D; the page still listens while the scores wait for the references'
+  // calibration (it runs in the background and they arrive with an "efficiency" event).
+  function nothingMoreToCome() {
+    return isFinal() && !state.scores_pending;
   }
 
   // --- formatting (mirrors frontend/templatetags/arena_ui.py) ----------------------------
@@ -63,11 +71,10 @@
     return kb % 1024 === 0 ? kb / 1024 + " MB" : (kb / 1024).toFixed(1) + " MB";
   }
   function fmtScore(value) {
-    return value === null || value === undefined ? "—" : value.toFixed(3);
+    if (value === null || value === undefined) return state.scores_pending ? "pending" : "—";
+    return value.toFixed(3);
   }
-  function fmtCost(value, unit) {
-    return value === null || value === undefined ? "—" : (value.toFixed(2) + " " + (unit || "")).trim();
-  }
+  var fmtCost = window.CodeArenaUnits.costText; // frontend/js/units.js, loaded before this file
 
   // --- folding events into the state -----------------------------------------------------
   function apply(msg) {
@@ -94,12 +101,18 @@
         state.total = msg.total || state.total;
         break;
       case "efficiency-begin":
-        if (!isFinal()) state.status = "G";
+        if (!isFinal()) {
+          state.status = "G";
+          state.verdict = msg.verdict || state.verdict; // the tests passed: shown before the measurement
+        }
         break;
       case "efficiency":
         if (!isFinal()) state.status = "G";
         state.cost = msg.cost;
         state.cost_unit = msg.unit || state.cost_unit;
+        state.cost_meter = msg.meter || state.cost_meter;
+        state.scores_pending = !!msg.scores_pending;
+        if (msg.scores) state.scores = msg.scores;
         break;
       case "grading-end":
         state.status = "D";
@@ -122,7 +135,7 @@
         return;
     }
     render();
-    if (isFinal()) finish();
+    if (nothingMoreToCome()) finish();
   }
 
   // --- rendering --------------------------------------------------------------------------
@@ -214,9 +227,13 @@
     if (shownStatus === "P" && state.total && state.done >= state.total && allCasesPassed()) {
       shownStatus = "G";
     }
+    var measuring = !final && shownStatus === "G" && state.verdict === "AC";
+    if (measuring) verdict.className = "verdict " + verdictClass("AC");
     verdict.textContent = final
       ? VERDICT_LABELS[state.verdict] || state.verdict
-      : STATUS_LABELS[shownStatus] || shownStatus;
+      : measuring
+        ? (VERDICT_LABELS.AC || "Accepted") + " · " + (STATUS_LABELS.G || "measuring efficiency")
+        : STATUS_LABELS[shownStatus] || shownStatus;
     verdict.dataset.final = final ? "1" : "0";
 
     var percent = state.total ? Math.min(100, Math.round((100 * state.done) / state.total)) : final ? 100 : 0;
@@ -242,7 +259,57 @@
       if (meter) meter.style.width = (value === null || value === undefined ? 0 : Math.round(value * 100)) + "%";
     });
     renderCases();
+    renderChart();
     document.title = (final ? state.verdict : "…") + " · Submission · CodeArena";
+  }
+
+  // --- the cost chart ------------------------------------------------------------------------
+  // The server builds the figure (arena/selectors/plots.py); the page asks for it again whenever
+  // the cost or the verdict changes: first when the "efficiency" event brings the cost (the
+  // verdict is not stored yet, so the request says what the event said), again once it is final
+  // (this submission is then one of the accepted solutions). plots.js draws it when visible.
+  var chartSection = document.getElementById("cost-chart");
+  var chartTarget = document.getElementById("plot-cost");
+  var chartRequests = 0;
+  var chartFailures = 0;
+
+  function chartKey() {
+    if (state.cost === null || state.cost === undefined) return "";
+    return [state.cost, state.cost_unit, isFinal() ? state.verdict : ""].join("|");
+  }
+  // A chart the server drew into the page is already the one for this state.
+  var chartShown = chartSection && !chartSection.hidden ? chartKey() : "";
+
+  function renderChart() {
+    if (!chartSection || !chartTarget) return;
+    var key = chartKey();
+    if (key === chartShown) return;
+    chartShown = key;
+    var request = ++chartRequests;
+    if (!key) {
+      chartSection.hidden = true; // a rejudge started over: the old cost no longer stands
+      return;
+    }
+    var query = new URLSearchParams({ cost: String(state.cost), unit: state.cost_unit, meter: state.cost_meter });
+    fetch(chartTarget.dataset.src + "?" + query.toString(), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (answer) {
+        if (request !== chartRequests || !answer || !answer.figure || !window.CodeArenaPlots) return;
+        chartFailures = 0;
+        chartSection.hidden = false;
+        window.CodeArenaPlots.show(chartTarget, answer.figure);
+      })
+      .catch(function () {
+        // Offline for a moment: try again, a few times (no more events may come once final).
+        if (request !== chartRequests || ++chartFailures > 3) return;
+        chartShown = "";
+        window.setTimeout(renderChart, 5000 * chartFailures);
+      });
   }
 
   // --- transport: WebSocket first, polling as the fallback -----------------------------------
@@ -377,7 +444,7 @@
   }
 
   render();
-  if (isFinal()) {
+  if (nothingMoreToCome()) {
     finish();
   } else {
     connect();
