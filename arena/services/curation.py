@@ -352,3 +352,48 @@ def submissions_rejudge(*, problem: Problem | None = None, participant: Particip
     if participant is not None:
         submissions = submissions.filter(participant=participant)
     return sum(submission_rejudge(submission=s) for s in submissions.order_by("id"))
+
+
+@dataclass
+class RemeasureReport:
+    problem: str
+    measured: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def problem_remeasure(*, problem: Problem, on_submission: Any = None) -> RemeasureReport:
+    """Measure every accepted submission of a problem again with the configured meter (after a
+    change of the default meter, or of its fingerprint), on this host, then re-score the pool.
+
+    The references are calibrated first if this host has no calibration under the meter's current
+    fingerprint. A submission that fails its performance run now keeps its verdict and loses its
+    cost (it leaves the pool), and the report names it: re-measuring never changes a verdict.
+    ``on_submission`` is called after each one (a progress bar).
+    """
+    from arena.services.calibration import calibration_missing
+    from arena.services.judging import efficiency_fields
+
+    meter = get_meter(settings.JUDGE_METER)
+    report = RemeasureReport(problem.code)
+    if calibration_missing(problem, meter=meter):
+        problem_calibrate(problem=problem)
+    host = judge_host()
+    accepted = Submission.objects.filter(
+        problem=problem, status=Submission.Status.DONE, verdict=Submission.Verdict.AC
+    ).select_related("problem")
+    for submission in accepted:
+        fields = efficiency_fields(submission)
+        if fields.get("verdict") not in (None, Submission.Verdict.AC):
+            report.failed.append(f"#{submission.pk}: {fields.get('message', '')}"[:200])
+            fields = {
+                "cost": None,
+                "cost_detail": {"remeasure_failed": str(fields.get("message", ""))[:300]},
+                **dict.fromkeys(("beyond", "dps", "dps_norm", "es")),
+            }
+        else:
+            report.measured += 1
+        Submission.objects.filter(id=submission.pk).update(judge_host=host, **fields)
+        if on_submission is not None:
+            on_submission(submission)
+    problem_rescore(problem_id=problem.pk, pool=Pool(host, meter.name, meter.fingerprint()))
+    return report

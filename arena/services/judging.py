@@ -206,7 +206,7 @@ def _measure(claim: Claim, *, done: int, total: int) -> dict[str, object]:
     ):
         raise ClaimLost(submission.pk)
     submission_event(submission.pk, "efficiency-begin", verdict=Submission.Verdict.AC, done=done, total=total)
-    fields = _efficiency(submission)
+    fields = efficiency_fields(submission)
     if fields.get("verdict") not in (None, Submission.Verdict.AC):
         logger.info("submission %s accepted on tests but failed its performance run", submission.pk)
     return fields
@@ -254,7 +254,7 @@ def _finish(claim: Claim, fields: dict[str, object], *, done: int, total: int) -
     return submission.verdict
 
 
-def _efficiency(submission: Submission) -> dict[str, object]:
+def efficiency_fields(submission: Submission) -> dict[str, object]:
     """Measure the accepted program on the performance inputs (its scores come from problem_rescore)."""
     problem = submission.problem
     judging_meter_check(settings.JUDGE_METER)  # settings may change after start-up (tests, admin)

@@ -51,3 +51,26 @@ def test_a_missing_calibration_delays_only_the_scores(
     assert first.es is not None and first.beyond is not None and "scores_pending" not in first.cost_detail
     live = [p for p in published if p["type"] == "efficiency" and p["submission"] == first.pk]
     assert live and live[-1]["scores_pending"] is False and live[-1]["scores"]["es"] == first.es
+
+
+def test_remeasure_measures_every_accepted_submission_again_and_keeps_verdicts(
+    two_sum: Problem, contestant: Participant, settings: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from arena.services.submissions import submission_create
+    from tests.sources import TWO_SUM_WRONG
+
+    accepted = submission_create(participant=contestant, problem=two_sum, language="PY3", source=TWO_SUM_OK)
+    wrong = submission_create(participant=contestant, problem=two_sum, language="PY3", source=TWO_SUM_WRONG)
+    Submission.objects.filter(id=accepted.pk).update(cost=123456.0, cost_meter="old-meter", es=0.5)
+    out = StringIO()
+    call_command("remeasure", stdout=out)
+    accepted.refresh_from_db()
+    wrong.refresh_from_db()
+    assert accepted.verdict == "AC" and accepted.cost_meter == settings.JUDGE_METER and accepted.cost != 123456.0
+    assert accepted.es is not None and wrong.verdict == "WA" and wrong.cost is None
+    text = out.getvalue()
+    assert "re-measure" in text and "two-sum" in text and "standings rebuilt" in text
