@@ -23,7 +23,7 @@ from arena.selectors.campaigns import campaign_report
 from arena.selectors.leaderboard import LeaderboardFilters, leaderboard_filters_from, leaderboard_rows
 from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import access_submission, submission_list, submission_state
-from arena.services.calibration import judge_host
+from arena.services.calibration import measurement_host
 from arena.services.participants import participant_create, participant_for_user, token_create, token_revoke
 from arena.services.submissions import SubmissionRejected, submission_create
 from arena.services.throttling import SIGNUP, SUBMIT, TOKEN_CREATE, Throttled, client_ip, throttle_take
@@ -144,7 +144,7 @@ def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         recent = list(submission_list(participant=participant_for_user(request.user), problem_code=problem.code)[:5])
     context = {
         "problem": problem,
-        "cost_plot": plots.problem_cost_distribution(problem=problem, host=judge_host()),
+        "cost_plot": plots.problem_cost_distribution(problem=problem, host=measurement_host()),
         "statement_html": render_statement(problem.statement),
         "samples": list(problem.sample_cases()),
         "form": form,

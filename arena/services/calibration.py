@@ -28,6 +28,20 @@ def judge_host() -> str:
     return settings.JUDGE_HOST or socket.gethostname()
 
 
+# The host of a cost pool whose meter is deterministic: its counts do not depend on the host, so
+# every judge host with the same fingerprint (meter, tool version, interpreter build) shares
+# one calibration and one pool.
+SHARED_HOST = "*"
+
+
+def measurement_host(meter: CostMeter | None = None) -> str:
+    """Where a cost measured here belongs: this host for a time-based meter, every host with
+    the same fingerprint for a deterministic one (``Submission.judge_host`` and
+    ``ReferenceCost.host`` of measured costs hold it)."""
+    meter = meter or get_meter(settings.JUDGE_METER)
+    return SHARED_HOST if meter.deterministic else judge_host()
+
+
 def checker_spec(problem: Problem) -> CheckerSpec:
     return CheckerSpec(kind=problem.checker, float_tolerance=problem.float_tolerance, source=problem.checker_source)  # type: ignore[arg-type]
 
@@ -57,7 +71,7 @@ def calibration_missing(problem: Problem, *, meter: CostMeter) -> bool:
     fingerprint = meter.fingerprint()
     calibrated = set(
         ReferenceCost.objects.filter(
-            reference__problem=problem, host=judge_host(), meter=meter.name, environment=fingerprint
+            reference__problem=problem, host=measurement_host(meter), meter=meter.name, environment=fingerprint
         ).values_list("reference_id", flat=True)
     )
     return any(reference_id not in calibrated for reference_id in problem.references.values_list("id", flat=True))
@@ -76,7 +90,7 @@ def calibration_request(problem: Problem) -> bool:
         problem_calibrate(problem=problem)
         return True
     meter = get_meter(settings.JUDGE_METER)
-    key = f"calibration-requested:{problem.pk}:{judge_host()}:{meter.name}:{meter.fingerprint()}"
+    key = f"calibration-requested:{problem.pk}:{measurement_host(meter)}:{meter.name}:{meter.fingerprint()}"
     if not cache.add(key, 1, timeout=CALIBRATION_REQUEST_TTL_S):
         return False
     calibrate_later(problem.pk)
@@ -121,7 +135,11 @@ def cost_beside_reference(
     if not meter.anchor_window or first.cost <= 0:
         return Measured(first.cost, detail)
     calibrated = ReferenceCost.objects.filter(
-        reference__problem=problem, host=judge_host(), meter=meter.name, environment=meter.fingerprint(), cost__gt=0
+        reference__problem=problem,
+        host=measurement_host(meter),
+        meter=meter.name,
+        environment=meter.fingerprint(),
+        cost__gt=0,
     ).select_related("reference")
     nearest = min(calibrated, key=lambda stored: abs(math.log(first.cost / stored.cost)), default=None)
     if nearest is None or abs(math.log(first.cost / nearest.cost)) > math.log1p(meter.anchor_window):

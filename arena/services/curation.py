@@ -14,7 +14,7 @@ from arena.models import Participant, Problem, ReferenceCost, Submission, TestCa
 from arena.rendering import render_statement
 from arena.scoring.efficiency import cluster_references
 from arena.services.bank import BankError, load_generator, reference_outputs
-from arena.services.calibration import case_specs, checker_spec, job_for, judge_host
+from arena.services.calibration import case_specs, checker_spec, job_for, measurement_host
 from arena.services.performance import performance_inputs_draw
 from arena.services.rescoring import Pool, anchored_costs_refresh, problem_rescore
 from arena.services.submissions import submission_rejudge
@@ -256,7 +256,7 @@ class CalibrationReport:
 def problem_calibrate(*, problem: Problem, repeats: int | None = None) -> CalibrationReport:
     """Measure every reference on this host, cluster them, store costs, clusters and shares."""
     meter = get_meter(settings.JUDGE_METER)
-    host = judge_host()
+    host = measurement_host(meter)
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
     report = CalibrationReport(problem.code, host)
     references = list(problem.references.all())
@@ -377,7 +377,7 @@ def problem_remeasure(*, problem: Problem, on_submission: Any = None) -> Remeasu
     report = RemeasureReport(problem.code)
     if calibration_missing(problem, meter=meter):
         problem_calibrate(problem=problem)
-    host = judge_host()
+    host = measurement_host(meter)
     accepted = Submission.objects.filter(
         problem=problem, status=Submission.Status.DONE, verdict=Submission.Verdict.AC
     ).select_related("problem")
@@ -392,7 +392,7 @@ def problem_remeasure(*, problem: Problem, on_submission: Any = None) -> Remeasu
             }
         else:
             report.measured += 1
-        Submission.objects.filter(id=submission.pk).update(judge_host=host, **fields)
+        Submission.objects.filter(id=submission.pk).update(**{"judge_host": host, **fields})
         if on_submission is not None:
             on_submission(submission)
     problem_rescore(problem_id=problem.pk, pool=Pool(host, meter.name, meter.fingerprint()))

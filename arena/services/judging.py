@@ -30,6 +30,7 @@ from arena.services.calibration import (
     cost_beside_reference,
     job_for,
     judge_host,
+    measurement_host,
 )
 from arena.services.rescoring import Pool, problem_rescore
 from arena.services.standings import standing_update
@@ -279,6 +280,7 @@ def efficiency_fields(submission: Submission) -> dict[str, object]:
     # The scores come from problem_rescore once the verdict is stored: ES moves with every
     # accepted solution of the problem, so this submission and the others are scored together.
     return {
+        "judge_host": measurement_host(meter),  # the cost's pool: shared by every host if deterministic
         "cost": round(measured.cost, 3),
         "cost_unit": result.unit,
         "cost_meter": result.meter,

@@ -74,3 +74,27 @@ def test_remeasure_measures_every_accepted_submission_again_and_keeps_verdicts(
     assert accepted.es is not None and wrong.verdict == "WA" and wrong.cost is None
     text = out.getvalue()
     assert "re-measure" in text and "two-sum" in text and "standings rebuilt" in text
+
+
+def test_two_judge_hosts_share_one_calibration_and_give_the_same_numbers_with_a_deterministic_meter(
+    two_sum: Problem, contestant: Participant, rival: Participant, settings: Any
+) -> None:
+    """Counts do not depend on the host: calibrations and pools are shared by fingerprint."""
+    from arena.services.calibration import SHARED_HOST
+    from arena.services.judging import submission_judge
+
+    settings.JUDGE_METER = "valgrind"
+    judged = []
+    for host, participant in (("judge-a", contestant), ("judge-b", rival)):
+        settings.JUDGE_HOST = host
+        submission = Submission.objects.create(
+            participant=participant, problem=two_sum, language="PY3", source=TWO_SUM_OK
+        )
+        assert submission_judge(submission_id=submission.pk) == "AC"
+        judged.append(submission)
+    costs = ReferenceCost.objects.filter(reference__problem=two_sum)
+    assert set(costs.values_list("host", flat=True)) == {SHARED_HOST}
+    assert costs.count() == two_sum.references.count(), "calibrated once, for both hosts"
+    first, second = (Submission.objects.get(id=s.pk) for s in judged)
+    assert first.cost == second.cost and first.cost_meter == "valgrind"
+    assert (first.beyond, first.dps, first.es) == (second.beyond, second.dps, second.es)
