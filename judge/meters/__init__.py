@@ -1,10 +1,11 @@
 """Cost meters: how the efficiency of an accepted program is measured, from outside the jail.
 
-A meter is a plug-in (registry + base class), one per module: ``cpu``, ``instructions``,
-``valgrind``; importing this package registers them all. Every measurement records the meter's
-name and unit; scores only ever compare measurements of one meter on one host. A meter the host
-cannot run (no PMU, no valgrind) says why in ``unavailable_reason()``; ``get_meter`` then falls
-back to ``cpu`` with a logged warning, and /healthz shows the reason (``meter_status``).
+A meter is a plug-in (registry + base class), one per module: ``valgrind`` (the default, a
+deterministic count), ``cpu``, ``instructions``; importing this package registers them all.
+Every measurement records the meter's name and unit; scores only ever compare measurements of
+one meter on one host. A meter the host cannot run (no PMU, no valgrind) says why in
+``unavailable_reason()``; ``get_meter`` then falls back to ``cpu`` with a logged warning, and
+/healthz shows the reason (``meter_status``).
 """
 
 from judge.meters.base import (
@@ -43,6 +44,7 @@ from judge.meters.perf import (
 )
 from judge.meters.registry import (
     DEFAULT_METER,
+    FALLBACK_METER,
     MeterRefused,
     MeterStatus,
     get_meter,
@@ -50,7 +52,7 @@ from judge.meters.registry import (
     meter_status,
     tie_share,
 )
-from judge.meters.valgrind import VALGRIND_SUMMARY, ValgrindMeter
+from judge.meters.valgrind import VALGRIND_SUMMARY, ValgrindMeter, counted_instructions
 
 __all__ = [
     "ATTR_DISABLED",
@@ -61,6 +63,7 @@ __all__ = [
     "CPU_CONFIRM_SHARE",
     "DEFAULT_METER",
     "EMPTY_JOB",
+    "FALLBACK_METER",
     "MEASURE_HASH_SEED",
     "METERS",
     "PERF_ATTR_SIZE",
@@ -84,6 +87,7 @@ __all__ = [
     "Sample",
     "ValgrindMeter",
     "check_sample",
+    "counted_instructions",
     "get_meter",
     "judging_meter_check",
     "measure_cost",

@@ -45,6 +45,10 @@ class CostResult:
     verdict: Verdict | None = None
     # The meter's statistic settled (cpu: its minimum was confirmed) rather than running out of runs.
     settled: bool = True
+    # Measured with a budget and found over it: the cost exceeds the budget (then ``cost`` is the
+    # count), or the run was stopped before it finished (then ``cost`` is the budget, a lower
+    # bound). Either way it is to be scored as slower than every reference.
+    over_budget: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class Sample:
 
     cost: float
     run: JailRun
+    # The meter could not count this run because of something the program did (a valgrind run
+    # that ended without valgrind's own count): the program's verdict and message.
+    failure: tuple[Verdict, str] | None = None
 
 
 class CostMeter(ABC):
@@ -89,6 +96,12 @@ class CostMeter(ABC):
     def baseline(self) -> float:
         """Cost of the harness itself with no test: subtracted from every measurement."""
         return 0.0
+
+    def budget_cpu_ms(self, budget: float) -> float | None:
+        """CPU time after which a run is certainly over ``budget`` (a cost in the meter's unit),
+        so it can be stopped; None when the meter cannot tell, and only the finished count is
+        compared with the budget."""
+        return None
 
     def enough(self, samples: list[float], *, repeats: int) -> bool:
         """Stop measuring? ``repeats`` is JUDGE_PERF_REPEATS (or the caller's)."""
@@ -151,7 +164,12 @@ def _counter_baseline(meter: CostMeter) -> float:
         payload = {**EMPTY_JOB, "time_limit_ms": int(EMPTY_JOB["time_limit_ms"] * meter.slowdown)}
         samples: list[float] = []
         while not samples or not meter.enough(samples, repeats=5):
-            samples.append(meter.measure_once(payload, limits).cost)
+            sample = meter.measure_once(payload, limits)
+            if sample.failure is not None or not sample.run.loaded:
+                # The empty job is the judge's own program: a meter that cannot count it is broken.
+                reason = sample.failure[1] if sample.failure is not None else "the empty job did not load"
+                raise MeterError(f"{meter.name} could not measure the empty job: {reason}")
+            samples.append(sample.cost)
         _BASELINES[key] = meter.summarize(samples)
     return _BASELINES[key]
 

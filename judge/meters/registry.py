@@ -9,7 +9,11 @@ from judge.meters.base import METERS, CostMeter
 
 logger = logging.getLogger(__name__)
 
+# The deterministic count (config/settings/base.py JUDGE_METER): the same program gets the same
+# cost on every run, whatever the host's load.
 DEFAULT_METER = "cpu"
+# What a host that cannot run the configured meter measures with (logged, shown on /healthz).
+FALLBACK_METER = "cpu"
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,10 @@ def get_meter(name: str = DEFAULT_METER) -> CostMeter:
     except KeyError:
         raise ValueError(f"unknown cost meter {name!r}; known: {', '.join(sorted(METERS))}") from None
     reason = meter.unavailable_reason()
-    if reason and name != DEFAULT_METER:
+    if reason and name != FALLBACK_METER:
         if name not in _STATUS or not _STATUS[name].fallback_reason:
-            logger.warning("cost meter %r is unavailable (%s); measuring with %r instead", name, reason, DEFAULT_METER)
-        meter = METERS[DEFAULT_METER]()
+            logger.warning("cost meter %r is unavailable (%s); measuring with %r instead", name, reason, FALLBACK_METER)
+        meter = METERS[FALLBACK_METER]()
     _STATUS[name] = MeterStatus(configured=name, active=meter.name, unit=meter.unit, fallback_reason=reason)
     return meter
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from judge.sandbox.cgroups import CGROUP_PARENT, CGROUP_V1_ROOT
 from judge.sandbox.errors import SandboxUnavailable
 from judge.sandbox.limits import JailLimits
-from judge.sandbox.seccomp import SECCOMP_POLICY
+from judge.sandbox.seccomp import MEASURE_SECCOMP_POLICY, SECCOMP_POLICY
 
 HARNESS_DIR = Path(__file__).resolve().parent.parent / "harness"
 JAIL_PYTHON = os.environ.get("JUDGE_PYTHON", "/usr/bin/python3.11")
@@ -31,6 +31,42 @@ VALGRIND_BINARIES = ("/usr/bin/valgrind.bin", "/usr/bin/valgrind")
 VALGRIND_LIB_DIRS = ("/usr/libexec/valgrind", "/usr/lib/valgrind", "/usr/lib64/valgrind")
 # Address space and memory valgrind itself needs beyond the program's (translation cache, its heap).
 VALGRIND_EXTRA_MB = 1024
+# The jail starts valgrind's tool binary itself, and no launcher exists in it: with
+# --trace-children=yes, valgrind runs every exec of the program through this launcher, so an exec
+# fails, valgrind dies without a count ("EXEC FAILED"), and the run is refused. With the launcher
+# in the jail, the exec'd program would be counted from zero (the count before the exec is lost);
+# without --trace-children it would run natively, uncounted, and could write a count of its own.
+VALGRIND_NO_LAUNCHER = "/valgrind-refuses-exec"
+VALGRIND_PLATFORMS = {"x86_64": "amd64-linux", "aarch64": "arm64-linux"}
+# What every valgrind run gets, whatever the meter asks: children traced (above); no gdbserver,
+# whose FIFOs and shared memory in /tmp the program could open to drive valgrind itself; and the
+# futex-based thread lock rather than the default pipe-based one. The program can reach every
+# descriptor of its process, valgrind's own included (valgrind refuses direct writes to them but
+# not dup()): bytes written into the lock's pipe crashed valgrind, and a valid token would let
+# two threads run inside valgrind at once, racing on its counters.
+VALGRIND_FIXED_ARGS = ("--trace-children=yes", "--vgdb=no", "--fair-sched=yes")
+# Where a tool's output file goes: the host's /dev/null, bound into valgrind's jails. Cachegrind
+# sums its count while it writes that file; when it cannot open it, it reports "I refs: 0", and a
+# program could make any path in its own /tmp unopenable (a directory, a FIFO, a full tmpfs).
+VALGRIND_OUT_FILE = "/dev/null"
+# Extension modules that can call native code or reach raw memory, hidden from valgrind runs: a
+# program running native code could issue valgrind client requests (run code natively, uncounted;
+# discard translations; write to valgrind's log). The harness's audit hook refuses to import them;
+# this is the layer that does not depend on that hook (a dotted name once got _ctypes past it).
+NATIVE_ACCESS_MODULES = (
+    "_ctypes",
+    "_ctypes_test",
+    "_testcapi",
+    "_testinternalcapi",
+    "_testbuffer",
+    "_testmultiphase",
+    "_testclinic",
+    "_testimportmultiple",
+    "_xxsubinterpreters",
+    "_xxtestfuzz",
+    "xxlimited",
+    "xxlimited_35",
+)
 
 
 @dataclass(frozen=True)
@@ -39,10 +75,13 @@ class Instrument:
 
     ``hash_seed``: a fixed PYTHONHASHSEED, so dict and set layouts (and the work they cost)
     repeat from run to run instead of changing with every fresh interpreter.
-    ``valgrind_args``: run the interpreter under valgrind with these options. Its binaries are
-    mounted read-only, a procfs of the jail's own pid namespace is mounted (valgrind's address
-    space manager reads /proc/self/maps, it cannot start without), and its report goes to a pipe
-    of ours that ends up in ``JailRun.instrument_log``.
+    ``valgrind_args``: run the interpreter under valgrind's tool with these options (and
+    VALGRIND_FIXED_ARGS). Its tool directory is mounted read-only, with no launcher; a read-only
+    procfs of the jail's own pid namespace is mounted (valgrind's address space manager reads
+    /proc/self/maps, it cannot start without); the native-access extension modules are hidden;
+    the seccomp policy refuses new processes; and its report goes to a pipe of ours that ends up
+    in ``JailRun.instrument_log``. The program can write to that pipe too: only valgrind's final
+    summary counts (judge/meters/valgrind.py).
     ``attach``: called with the nsjail pid after fork and before exec, so a counter it opens on
     that pid with inherit=1 sees every process and thread the jail will start. It returns the
     reader called once the jail is reaped; the value lands in ``JailRun.counter``.
@@ -65,6 +104,27 @@ def valgrind_install() -> tuple[str, str] | None:
     libdir = next((d for d in VALGRIND_LIB_DIRS if Path(d, "vgpreload_core-amd64-linux.so").exists()
                    or Path(d, "vgpreload_core-arm64-linux.so").exists()), None)  # fmt: skip
     return (binary, libdir) if binary and libdir else None
+
+
+def valgrind_tool_binary(libdir: str, tool_args: tuple[str, ...]) -> str:
+    """The tool binary the launcher would exec (``<libdir>/<tool>-<platform>``), started directly."""
+    tool = next((arg.split("=", 1)[1] for arg in tool_args if arg.startswith("--tool=")), "memcheck")
+    platform = VALGRIND_PLATFORMS.get(os.uname().machine)
+    binary = f"{libdir}/{tool}-{platform}"
+    if platform is None or not _is_elf(binary):
+        raise SandboxUnavailable(f"valgrind has no {tool!r} tool for {os.uname().machine} in {libdir}")
+    return binary
+
+
+def _masked_modules(python_lib: str) -> list[str]:
+    """Bind an empty device over each native-access extension module: it cannot be loaded by any name."""
+    dynload = Path(python_lib, "lib-dynload")
+    args: list[str] = []
+    if dynload.is_dir():
+        for path in sorted(dynload.iterdir()):
+            if path.name.split(".", 1)[0] in NATIVE_ACCESS_MODULES:
+                args += ["-R", f"/dev/null:{path}"]
+    return args
 
 
 def _is_elf(path: str) -> bool:
@@ -182,8 +242,20 @@ def build_command(
         install = valgrind_install()
         if install is None:
             raise SandboxUnavailable("valgrind is not installed (deploy/system-packages.sh installs it)")
-        binary, libdir = install
+        _, libdir = install
+        tool = valgrind_tool_binary(libdir, instrument.valgrind_args)
+        # nsjail mounts this procfs read-only: /proc/self/mem cannot be opened for writing (EROFS),
+        # so the program cannot patch valgrind's code or counters in its own address space.
         cmd.remove("--disable_proc")
-        cmd += ["-R", f"{binary}:/usr/bin/valgrind", "-R", libdir, "--pass_fd", str(report_fd)]
-        python = ["/usr/bin/valgrind", *instrument.valgrind_args, f"--log-fd={report_fd}", *python]
+        cmd[cmd.index(SECCOMP_POLICY)] = MEASURE_SECCOMP_POLICY
+        version = Path(JAIL_PYTHON).name.replace("python", "")
+        cmd += [
+            "-R", libdir,
+            "-R", f"/dev/null:{VALGRIND_OUT_FILE}",
+            *_masked_modules(f"/usr/lib/python{version}"),
+            "--env", f"VALGRIND_LIB={libdir}",
+            "--env", f"VALGRIND_LAUNCHER={VALGRIND_NO_LAUNCHER}",
+            "--pass_fd", str(report_fd),
+        ]  # fmt: skip
+        python = [tool, *instrument.valgrind_args, *VALGRIND_FIXED_ARGS, f"--log-fd={report_fd}", *python]
     return [*cmd, "--", *python]

@@ -12,7 +12,7 @@ from typing import Any
 from judge.boundary import MAX_RECORD_BYTES, CaseRecord, Compiled
 from judge.sandbox.command import Instrument
 from judge.sandbox.limits import JailLimits
-from judge.sandbox.session import JailEnd, JailSession, Step
+from judge.sandbox.session import JailEnd, JailSession, Step, Stop
 
 # Loading the program (compiling it, running its module-level code) may take this long, or the
 # per-test limit when that is larger.
@@ -27,6 +27,9 @@ class JailRun:
     load: Step | None = None
     steps: list[tuple[int, Step]] = field(default_factory=list)
     end: JailEnd = field(default_factory=JailEnd)
+    # The job's CPU budget ("cpu_budget_ms") ran out: the last step was stopped by it, not by
+    # the per-case limit, or no CPU was left for the next case.
+    over_budget: bool = False
 
     @property
     def loaded(self) -> bool:
@@ -71,12 +74,18 @@ def run_harness(
     instrument: Instrument | None = None,
 ) -> JailRun:
     """Run ``job`` ({"source", "signature", "cases": [{"ordinal", "args", "record_bytes"?}],
-    "time_limit_ms"}) in one jail. ``on_step`` sees each answered step and says whether to go
-    on; a step that stopped the jail always ends the run. An instrumented run always gets a
-    jail of its own, started for it (never a warm one).
+    "time_limit_ms", "cpu_budget_ms"?}) in one jail. ``on_step`` sees each answered step and says
+    whether to go on; a step that stopped the jail always ends the run. An instrumented run always
+    gets a jail of its own, started for it (never a warm one).
+
+    ``cpu_budget_ms`` (measurement runs with a budget) is the CPU time all the cases together may
+    use: each case gets the smaller of its own limit and what is left, and a case stopped by
+    what was left marks the run ``over_budget`` (not a time limit of the program's).
     """
     run = JailRun(limits)
     case_ms = float(job["time_limit_ms"])
+    budget_ms = job.get("cpu_budget_ms")
+    left_ms = float(budget_ms) if budget_ms is not None else None
     with JailSession(limits, warm=warm and instrument is None, instrument=instrument) as session:
         load_ms = max(LOAD_CPU_MS, case_ms)
         run.load = session.load(
@@ -84,13 +93,20 @@ def run_harness(
         )
         if run.loaded:
             for case in job["cases"]:
+                limit_ms = case_ms if left_ms is None else min(case_ms, left_ms)
+                if limit_ms <= 0:
+                    run.over_budget = True
+                    break
                 step = session.case(
                     case["args"],
-                    cpu_limit_ms=case_ms,
-                    wall_limit_s=step_wall_s(case_ms),
+                    cpu_limit_ms=limit_ms,
+                    wall_limit_s=step_wall_s(limit_ms),
                     record_bytes=int(case.get("record_bytes", MAX_RECORD_BYTES)),
                 )
                 run.steps.append((case["ordinal"], step))
+                if left_ms is not None:
+                    left_ms -= step.cpu_ms
+                    run.over_budget = step.stop in (Stop.CPU, Stop.WALL) and limit_ms < case_ms
                 if step.stop is not None or (on_step is not None and not on_step(case["ordinal"], step)):
                     break
     run.end = session.close()

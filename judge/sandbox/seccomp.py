@@ -16,7 +16,10 @@ in a struct, is refused outright. The filter also checks the architecture: a 32-
 from __future__ import annotations
 
 import errno
+import fcntl
+import os
 import socket
+import termios
 
 # CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
 # CLONE_NEWNET. CLONE_NEWTIME (0x80) is left out: in clone's first argument that byte is the
@@ -169,14 +172,40 @@ REFUSED: dict[int, tuple[str, ...]] = {
 }
 
 
+CLONE_THREAD = 0x10000
+
+# Measurement runs under valgrind also refuse new processes (threads are fine: valgrind counts
+# every thread of its process). A forked child is a valgrind process of its own: its count would
+# have to be added, it is lost if the child is killed, and the child could write a forged count
+# to the log after the interpreter's own, while the jail winds down. EAGAIN, as when a process
+# limit is reached: os.fork and subprocess raise, and the program's run fails like any error.
+#
+# Nor may a descriptor become non-blocking (EPERM). The program can always reach valgrind's log
+# pipe (it can dup valgrind's own copy); made non-blocking, valgrind's final summary could fail
+# with EAGAIN on a pipe the program filled, leaving a forged summary of the program's last.
+MEASURE_REFUSED: dict[int, tuple[str, ...]] = {
+    errno.EAGAIN: ("fork", "vfork", f"clone {{ (clone_flags & {CLONE_THREAD:#x}) == 0 }}"),
+    errno.EPERM: (
+        f"fcntl {{ cmd == {fcntl.F_SETFL} && (arg & {os.O_NONBLOCK:#x}) != 0 }}",
+        f"ioctl {{ cmd == {termios.FIONBIO:#x} }}",
+    ),
+}
+
+
 def _block(action: str, rules: tuple[str, ...]) -> str:
     return f"{action} {{ {', '.join(rules)} }}"
 
 
-SECCOMP_POLICY = " ".join(
-    [
-        _block("KILL_PROCESS", tuple(rule for rules in KILLED.values() for rule in rules)),
-        *(_block(f"ERRNO({number})", rules) for number, rules in REFUSED.items()),
-        "DEFAULT ALLOW",
-    ]
-)
+def _policy(refused: dict[int, tuple[str, ...]]) -> str:
+    return " ".join(
+        [
+            _block("KILL_PROCESS", tuple(rule for rules in KILLED.values() for rule in rules)),
+            *(_block(f"ERRNO({number})", rules) for number, rules in refused.items()),
+            "DEFAULT ALLOW",
+        ]
+    )
+
+
+SECCOMP_POLICY = _policy(REFUSED)
+# The policy of valgrind measurement runs (judge/sandbox/command.py): the same, and no new process.
+MEASURE_SECCOMP_POLICY = _policy({**REFUSED, **MEASURE_REFUSED})

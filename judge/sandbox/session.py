@@ -42,6 +42,10 @@ KEEP_LOG_BYTES = 16 * 1024
 REPORT_TAIL_BYTES = 16 * 1024
 # How long a finished harness may take to exit once its stdin is closed.
 CLOSE_GRACE_S = 2.0
+# Under valgrind, exiting also runs the tool's summary and writes its output file, ~25-50x slower.
+VALGRIND_CLOSE_GRACE_S = 10.0
+# What is left in the meter's report pipe once the jail is dead is read, up to this much.
+REPORT_DRAIN_TIMEOUT_S = 2.0
 SETTLE_POLL_S = 0.005
 SETTLE_TIMEOUT_S = 5.0
 HOST_CPUS = os.cpu_count() or 1
@@ -124,6 +128,8 @@ class JailSession:
         self._output_bytes = 0
         self._started = time.monotonic()
         self._selector: selectors.BaseSelector | None = None
+        valgrind = instrument is not None and bool(instrument.valgrind_args)
+        self._close_grace_s = VALGRIND_CLOSE_GRACE_S if valgrind else CLOSE_GRACE_S
         try:
             cpu_before = _settled_usage_ms(self.jail) if instrument is not None and instrument.settle else None
             self._cpu_before_job_ms = cpu_before
@@ -285,6 +291,7 @@ class JailSession:
             _kill(jail.proc)
             if self._selector is not None:
                 self._selector.close()
+            self._drain_report()
             status, usage = _reap(jail)
             try:
                 end.wall_ms = (time.monotonic() - self._started) * 1000.0
@@ -335,7 +342,7 @@ class JailSession:
                 proc.stdin.close()
             except OSError:
                 pass
-        deadline = time.monotonic() + CLOSE_GRACE_S
+        deadline = time.monotonic() + self._close_grace_s
         while self._selector.get_map() and time.monotonic() < deadline:
             for key, _ in self._selector.select(timeout=max(0.0, deadline - time.monotonic())):
                 if key.data == "stdin":
@@ -348,6 +355,36 @@ class JailSession:
                     return
             if not self.jail.alive():
                 return
+        # Every pipe is at EOF once the jailed process has exited, a moment before nsjail itself
+        # has: wait for it, so a jail that ended by itself is not counted as killed by the worker.
+        while self.jail.alive() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    def _drain_report(self) -> None:
+        """Read the rest of the meter's report once the jail is killed or gone. The meter's final
+        summary is the last thing its process writes before it exits, so it can still sit in the
+        pipe when the jail is seen dead; every writer is gone (or going: SIGKILL was sent), so
+        EOF comes soon, and the timeout bounds a jail that is slow to die."""
+        fd = self.jail.report_r
+        if fd < 0:
+            return
+        deadline = time.monotonic() + REPORT_DRAIN_TIMEOUT_S
+        try:
+            os.set_blocking(fd, False)
+            with selectors.DefaultSelector() as selector:
+                selector.register(fd, selectors.EVENT_READ)
+                while (left := deadline - time.monotonic()) > 0:
+                    if not selector.select(timeout=left):
+                        continue
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        return
+                    self._keep("report", chunk)
+        except OSError:
+            return
 
 
 def _settled_usage_ms(jail: _Jail) -> float | None:

@@ -354,12 +354,17 @@ def test_a_program_cannot_add_an_audit_hook_of_its_own() -> None:
     assert judge_job(job(method(body))).verdict == "AC"
 
 
-def test_valgrind_is_refused_for_judging_at_start_up() -> None:
+def test_a_meter_a_program_could_fool_is_refused_for_judging_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.apps import apps
 
+    from judge.meters import ValgrindMeter
+
+    # valgrind, the default, is accepted since its runs are sealed (tests/judge/test_valgrind_integrity.py).
+    judging_meter_check("valgrind")
+    judging_meter_check("cpu")
+    monkeypatch.setattr(ValgrindMeter, "tamper_reason", "a program can exec a fresh interpreter")
     with pytest.raises(MeterRefused, match="exec a fresh interpreter"):
         judging_meter_check("valgrind")
-    judging_meter_check("cpu")
     with override_settings(JUDGE_METER="valgrind"), pytest.raises(ImproperlyConfigured, match="refused for judging"):
         apps.get_app_config("arena").ready()
 
