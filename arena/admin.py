@@ -70,7 +70,7 @@ class ProblemAdmin(admin.ModelAdmin):
     @admin.action(description="Scale: find performance inputs by doubling the generator scale")
     def scale(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
         for problem in queryset:
-            report = problem_scale(problem=problem)
+            report = problem_scale(problem=problem)  # the configured meter, default bounds
             self.message_user(request, f"{problem.code}: scale {report.scale} ({report.stopped_because})")
 
     @admin.action(description="Rotate the secret performance inputs (then calibrate)")

@@ -110,6 +110,30 @@ def calibrations_request_missing() -> list[str]:
     return requested
 
 
+def cost_budget(problem: Problem, *, meter: CostMeter) -> float | None:
+    """The most an accepted program's measurement may cost: JUDGE_COST_BUDGET_FACTOR times the
+    slowest reference's calibrated cost. A program over it is stopped there and scored as slower
+    than every reference (Beyond 0, no DPS cluster, ES below every reference). None without a
+    complete calibration: the time limits alone then bound the run."""
+    if calibration_missing(problem, meter=meter):
+        return None
+    pool = ReferenceCost.objects.filter(
+        reference__problem=problem, host=measurement_host(meter), meter=meter.name, environment=meter.fingerprint()
+    )
+    slowest = pool.order_by("-cost").values_list("cost", flat=True).first()
+    return None if not slowest else float(slowest) * settings.JUDGE_COST_BUDGET_FACTOR
+
+
+def calibration_request_safely(problem: Problem) -> None:
+    """calibration_request, on a judge's path: a cache or broker outage must not fail the
+    submission being judged (its scores stay pending; the next submission or the start-up of a
+    server asks again)."""
+    try:
+        calibration_request(problem)
+    except Exception:
+        logger.exception("calibration of %s not requested; its scores stay pending", problem.code)
+
+
 @dataclass(frozen=True)
 class Measured:
     """An accepted program's cost on this host, and how it was arrived at (``Submission.cost_detail``)."""

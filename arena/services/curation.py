@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import statistics
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,10 +20,10 @@ from arena.services.performance import performance_inputs_draw
 from arena.services.rescoring import Pool, anchored_costs_refresh, problem_rescore
 from arena.services.submissions import submission_rejudge
 from judge.grading import outputs_match
-from judge.meters import get_meter, measure_cost, measure_interleaved
+from judge.meters import EMPTY_JOB, get_meter, measure_cost, measure_interleaved
 from judge.protocol import CaseSpec
-from judge.reference import run_reference
 from judge.runner import judge_job
+from judge.sandbox import JailLimits
 
 logger = logging.getLogger(__name__)
 
@@ -160,60 +161,163 @@ def problem_validate(*, problem: Problem, seeds: int = 0, measure: bool = True) 
 
 
 @dataclass
+class ScaleStep:
+    """The references measured with the configured meter at one scale."""
+
+    scale: int
+    costs: dict[str, float] = field(default_factory=dict)  # reference label -> cost (meter unit, net)
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # reference label -> worker CPU of its measurement
+    failure: str = ""
+
+    def separation(self, order: list[str]) -> float | None:
+        """The smallest ratio between neighbouring references (by cost); None with fewer than two."""
+        costs = sorted(max(self.costs[label], 1e-9) for label in order if label in self.costs)
+        return min((b / a for a, b in zip(costs, costs[1:])), default=None)
+
+
+@dataclass
 class ScaleReport:
     problem: str
     scale: int = 0
-    steps: list[tuple[int, float, int]] = field(default_factory=list)  # (scale, slowest CPU ms, peak KB)
+    steps: list[ScaleStep] = field(default_factory=list)
     stopped_because: str = ""
+    separation: float | None = None  # at the chosen scale
+    labels: list[str] = field(default_factory=list)
+
+    def chosen(self) -> ScaleStep | None:
+        return next((step for step in self.steps if step.scale == self.scale), None)
+
+
+@dataclass(frozen=True)
+class ScaleBounds:
+    """What performance inputs must cost under the meter (docs/scoring.md, "Performance inputs").
+
+    ``canonical_work_s``: the canonical reference's measured work (its cost as worker CPU, the
+    interpreter's start-up excluded: under valgrind that alone is ~1.6 s, whatever the input).
+    ``slowest_s``: the slowest reference's whole measurement, start-up included.
+    ``separation``: neighbouring references (by cost) at least this many times apart.
+    """
+
+    canonical_work_s: float = 0.5
+    slowest_s: float = 6.0
+    separation: float = 1.3
 
 
 def problem_scale(
     *,
     problem: Problem,
-    wall_cpu_s: float = 2.0,
-    wall_memory_mb: int = 512,
-    max_doublings: int = 24,
-    perf_count: int = 2,
+    bounds: ScaleBounds | None = None,
+    start: int | None = None,
+    max_steps: int = 16,
+    perf_count: int | None = None,
     store: bool = True,
 ) -> ScaleReport:
-    """EvalPerf-style: double the generator's scale from 1 until the slowest reference hits the
-    CPU or memory wall; keep the largest scale every reference finished within it."""
+    """Size the performance inputs for the configured meter: the largest generator scale (by
+    doubling, from ``start`` or a sixteenth of the current one) at which the canonical
+    reference's work and the slowest reference's measurement stay within ``bounds``, measured
+    with the performance inputs drawn as they will be stored. Reports the smallest ratio between
+    neighbouring references there (``bounds.separation`` is the goal)."""
+    bounds = bounds or ScaleBounds()
+    count = perf_count or max(1, problem.cases.filter(kind=TestCase.Kind.PERFORMANCE).count()) or 2
     report = ScaleReport(problem.code)
-    if not problem.generator_source:
-        report.stopped_because = "no generator"
+    canonical = problem.canonical_reference()
+    if not problem.generator_source or canonical is None:
+        report.stopped_because = "no generator" if not problem.generator_source else "no canonical reference"
         return report
+    meter = get_meter(settings.JUDGE_METER)
     generate = load_generator(problem.generator_source, problem.code)
     references = list(problem.references.all())
-    scale = 1
-    for _ in range(max_doublings):
-        args = generate(random.Random(scale), scale)
-        slowest_ms, peak_kb = 0.0, 0
-        for reference in references:
-            # Measured per input from outside the jail: the reference's own CPU and peak memory.
-            run = run_reference(
-                source=reference.source, signature=problem.signature, inputs=[args],
-                time_limit_ms=int(wall_cpu_s * 2000), factor=1, memory_kb=(wall_memory_mb + 256) * 1024,
+    report.labels = [reference.label for reference in references]
+    startup_ms = _startup_cpu_ms(meter)
+
+    def within(step: ScaleStep) -> str:
+        """'' when the step is within the bounds, else why not."""
+        if step.failure:
+            return step.failure
+        work = meter.cpu_ms_of(step.costs[canonical.label])
+        if work is not None and work > bounds.canonical_work_s * 1000:
+            return f"canonical's work {work / 1000:.2f} s"
+        slowest = max(step.cpu_ms.values(), default=0.0)
+        if slowest > bounds.slowest_s * 1000:
+            return f"slowest measurement {slowest / 1000:.2f} s"
+        return ""
+
+    def measure(scale: int) -> ScaleStep:
+        step = ScaleStep(scale)
+        try:
+            inputs = performance_inputs_draw(
+                generate=generate, problem_code=problem.code, generation=problem.perf_generation, scale=scale,
+                count=count,
             )  # fmt: skip
-            if not run.all_ok:
-                slowest_ms = float("inf")
-                break
-            answer = run.answers[0]
-            slowest_ms = max(slowest_ms, answer.cpu_ms)
-            peak_kb = max(peak_kb, answer.peak_kb)
-        report.steps.append((scale, slowest_ms, peak_kb))
-        if slowest_ms == float("inf"):
-            report.stopped_because = f"scale {scale}: a reference did not finish within the limits"
-            break
-        if slowest_ms > wall_cpu_s * 1000 or peak_kb > wall_memory_mb * 1024:
-            report.stopped_because = f"scale {scale}: slowest reference {slowest_ms:.0f} ms CPU, {peak_kb // 1024} MB"
-            break
-        report.scale = scale
-        scale *= 2
+            outputs = reference_outputs(
+                source=canonical.source, signature=problem.signature, inputs=inputs,
+                time_limit_ms=problem.time_limit_ms * 4, label=problem.code,
+            )  # fmt: skip
+        except Exception as exc:  # curator code (the generator) or a reference failing at this size
+            step.failure = f"scale {scale}: {type(exc).__name__}: {str(exc)[:200]}"
+            return step
+        perf = [
+            CaseSpec(ordinal=index + 1, kind=TestCase.Kind.PERFORMANCE, args=args, expected=expected)
+            for index, (args, expected) in enumerate(zip(inputs, outputs))
+        ]
+        # Runs past the slowest bound are stopped: a step that far out is only ever rejected.
+        budget_ms = max(1.0, bounds.slowest_s * 1000 - startup_ms)
+        budget = _cost_of_cpu_ms(meter, budget_ms)
+        jobs = [job_for(problem, reference.source, perf) for reference in references]
+        results = measure_interleaved(jobs, perf, repeats=1 if meter.deterministic else 3, meter=meter, budget=budget)
+        for reference, result in zip(references, results, strict=True):
+            if not result.ok:
+                step.failure = f"scale {scale}: {reference.label}: {result.message[:200]}"
+            elif result.over_budget:
+                step.cpu_ms[reference.label] = bounds.slowest_s * 1000 + 1
+                step.costs[reference.label] = result.cost
+            else:
+                step.costs[reference.label] = result.cost
+                step.cpu_ms[reference.label] = startup_ms + (meter.cpu_ms_of(result.cost) or 0.0)
+        return step
+
+    scale = max(1, start or problem.perf_scale // 16)
+    first = measure(scale)
+    report.steps.append(first)
+    if within(first):  # already too big: halve until it fits
+        while scale > 1 and within(report.steps[-1]):
+            scale //= 2
+            report.steps.append(measure(scale))
+        if not within(report.steps[-1]):
+            report.scale = scale
+        report.stopped_because = f"scale {scale * 2}: {within(report.steps[-2])}" if report.scale else within(first)
     else:
-        report.stopped_because = f"reached {max_doublings} doublings without hitting the wall"
+        report.scale = scale
+        for _ in range(max_steps):
+            step = measure(scale * 2)
+            report.steps.append(step)
+            reason = within(step)
+            if reason:
+                report.stopped_because = f"scale {scale * 2}: {reason}"
+                break
+            scale *= 2
+            report.scale = scale
+        else:
+            report.stopped_because = f"reached {max_steps} doublings within the bounds"
+    chosen = report.chosen()
+    report.separation = chosen.separation(report.labels) if chosen else None
     if store and report.scale:
-        problem_set_performance_inputs(problem=problem, scale=report.scale, count=perf_count)
+        problem_set_performance_inputs(problem=problem, scale=report.scale, count=count)
     return report
+
+
+def _startup_cpu_ms(meter: Any) -> float:
+    """Worker CPU of the meter's measurement of the empty job (the interpreter's start-up and the
+    harness): part of every measurement, whatever the input. Median of three runs."""
+    limits = JailLimits.for_cpu(2 * meter.slowdown, memory_kb=256 * 1024)
+    payload = {**EMPTY_JOB, "time_limit_ms": int(EMPTY_JOB["time_limit_ms"] * meter.slowdown)}
+    return statistics.median(meter.measure_once(payload, limits).run.cpu_ms for _ in range(3))
+
+
+def _cost_of_cpu_ms(meter: Any, cpu_ms: float) -> float | None:
+    """The cost the meter would count in ``cpu_ms`` of work (None if it cannot tell)."""
+    per_ms = meter.cpu_ms_of(1_000_000.0)
+    return None if not per_ms else cpu_ms / per_ms * 1_000_000.0
 
 
 def problem_set_performance_inputs(*, problem: Problem, scale: int, count: int, generation: int | None = None) -> None:

@@ -25,9 +25,10 @@ from arena.events import CaseEventThrottle, leaderboard_event, submission_event
 from arena.models import Submission, SubmissionCase, TestCase
 from arena.services.calibration import (
     calibration_missing,
-    calibration_request,
+    calibration_request_safely,
     case_specs,
     cost_beside_reference,
+    cost_budget,
     job_for,
     judge_host,
     measurement_host,
@@ -264,18 +265,25 @@ def efficiency_fields(submission: Submission) -> dict[str, object]:
     if not perf:
         return {}
     if calibration_missing(problem, meter=meter):
-        calibration_request(problem)  # in the background: the scores follow when it lands
+        calibration_request_safely(problem)  # in the background: the scores follow when it lands
     scores_pending = calibration_missing(problem, meter=meter)
     job = job_for(problem, submission.source, perf)
-    result = measure_cost(job, perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter)
+    budget = cost_budget(problem, meter=meter)
+    result = measure_cost(job, perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter, budget=budget)
     measured = cost_beside_reference(problem, job, perf, result, meter=meter) if result.ok else result
     if isinstance(measured, CostResult):
         # Performance runs check outputs too: a program cannot be fast only when measured.
         # The verdict is the run's own (RTE, MLE, WA, TLE...), never read from a message.
         return {"verdict": measured.verdict or Submission.Verdict.RTE, "message": measured.message}
+    detail = dict(measured.detail)
+    if result.over_budget and budget is not None:
+        # Scored as slower than every reference; stopped early, the cost is the budget (a lower bound).
+        detail.update(over_budget=True, budget=round(budget, 3))
+    if scores_pending:
+        detail["scores_pending"] = True
     submission_event(
         submission.pk, "efficiency", cost=measured.cost, unit=result.unit, meter=result.meter,
-        scores_pending=scores_pending,
+        scores_pending=scores_pending, over_budget=bool(detail.get("over_budget")),
     )  # fmt: skip
     # The scores come from problem_rescore once the verdict is stored: ES moves with every
     # accepted solution of the problem, so this submission and the others are scored together.
@@ -285,7 +293,7 @@ def efficiency_fields(submission: Submission) -> dict[str, object]:
         "cost_unit": result.unit,
         "cost_meter": result.meter,
         "cost_environment": meter.fingerprint(),
-        "cost_detail": {**measured.detail, "scores_pending": True} if scores_pending else measured.detail,
+        "cost_detail": detail,
     }
 
 

@@ -293,6 +293,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
-# cpu stays the default until the performance inputs are sized for the valgrind meter (one
-# measurement takes 1.4-38 s under valgrind at today's scale; docs/scoring.md, "Meters").
-JUDGE_METER = env_str("JUDGE_METER", "cpu")
+# The deterministic count: the same program gets the same cost on every run and every host with
+# the same interpreter build (docs/scoring.md, "Meters"). cpu and instructions remain settings.
+JUDGE_METER = env_str("JUDGE_METER", "valgrind")
+# An accepted program's measurement stops at this many times the slowest reference's cost; it is
+# then scored as slower than every reference (docs/scoring.md, "A budget").
+JUDGE_COST_BUDGET_FACTOR = env_int("JUDGE_COST_BUDGET_FACTOR", 3, minimum=1)

@@ -103,6 +103,11 @@ class CostMeter(ABC):
         compared with the budget."""
         return None
 
+    def cpu_ms_of(self, cost: float) -> float | None:
+        """Worker CPU time a measured ``cost`` (net of the baseline) took, in ms; None when the meter
+        cannot tell. Sizing performance inputs for the meter (curation's scale) reads it."""
+        return cost if self.unit == "ms" else None
+
     def enough(self, samples: list[float], *, repeats: int) -> bool:
         """Stop measuring? ``repeats`` is JUDGE_PERF_REPEATS (or the caller's)."""
         return len(samples) >= (1 if self.deterministic else max(1, repeats))

@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 # The deterministic count (config/settings/base.py JUDGE_METER): the same program gets the same
 # cost on every run, whatever the host's load.
-DEFAULT_METER = "cpu"
+DEFAULT_METER = "valgrind"
 # What a host that cannot run the configured meter measures with (logged, shown on /healthz).
 FALLBACK_METER = "cpu"
 

@@ -104,3 +104,71 @@ def test_two_judge_hosts_share_one_calibration_and_give_the_same_numbers_with_a_
     first, second = (Submission.objects.get(id=s.pk) for s in judged)
     assert first.cost == second.cost and first.cost_meter == "valgrind"
     assert (first.beyond, first.dps, first.es) == (second.beyond, second.dps, second.es)
+
+
+# Solves each input like the all-pairs reference, eight times over: correct, and far slower than
+# every reference on the performance inputs.
+TWO_SUM_EIGHT_TIMES_BRUTE = """
+class Solution:
+    def twoSum(self, nums, target):
+        answer = []
+        for _ in range(8):
+            answer = self.once(nums, target)
+        return answer
+
+    def once(self, nums, target):
+        n = len(nums)
+        for i in range(n):
+            for j in range(i + 1, n):
+                if nums[i] + nums[j] == target:
+                    return [i, j]
+        return []
+"""
+
+
+def test_a_program_over_the_budget_is_stopped_and_scored_slower_than_every_reference(
+    two_sum: Problem, contestant: Participant, settings: Any
+) -> None:
+    from arena.services.calibration import cost_budget
+    from arena.services.curation import problem_calibrate
+    from arena.services.submissions import submission_create
+    from judge.meters import get_meter
+
+    settings.JUDGE_METER = "valgrind"
+    problem_calibrate(problem=two_sum)
+    budget = cost_budget(two_sum, meter=get_meter("valgrind"))
+    slowest = max(
+        ReferenceCost.objects.filter(reference__problem=two_sum, meter="valgrind").values_list("cost", flat=True)
+    )
+    assert budget == 3 * slowest
+
+    slow = submission_create(participant=contestant, problem=two_sum, language="PY3", source=TWO_SUM_EIGHT_TIMES_BRUTE)
+    fast = submission_create(participant=contestant, problem=two_sum, language="PY3", source=TWO_SUM_OK)
+    slow.refresh_from_db()
+    fast.refresh_from_db()
+    assert slow.verdict == "AC", "over the budget is slow, not wrong"
+    assert slow.cost_detail["over_budget"] is True and slow.cost_detail["budget"] == round(budget, 3)
+    assert slow.cost is not None and slow.cost >= budget
+    assert (slow.beyond, slow.dps, slow.dps_norm) == (0.0, 0.0, 0.0)
+    assert fast.es is not None and slow.es is not None and slow.es < fast.es
+    assert slow.es == 1 / 5, "only itself is at least as slow: 3 references, 2 submissions"
+    assert "over_budget" not in fast.cost_detail
+
+
+def test_a_calibration_request_that_fails_leaves_the_scores_pending(
+    two_sum: Problem, contestant: Participant, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from arena.services import calibration
+    from arena.services.judging import submission_judge
+
+    settings.JUDGE_EAGER = False
+
+    def cache_down(problem: Problem) -> bool:
+        raise ConnectionError("cache unavailable")
+
+    monkeypatch.setattr(calibration, "calibration_request", cache_down)
+    submission = Submission.objects.create(participant=contestant, problem=two_sum, language="PY3", source=TWO_SUM_OK)
+    assert submission_judge(submission_id=submission.pk) == "AC"
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.DONE and submission.cost is not None
+    assert submission.cost_detail.get("scores_pending") is True and submission.es is None

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from arena.models import Participant, Problem, ReferenceCost, ReferenceSolution, Submission
-from arena.services.curation import problem_scale, problem_validate
+from arena.services.curation import ScaleBounds, problem_scale, problem_validate
 from tests.sources import TWO_SUM_OK
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,12 +46,15 @@ def test_validate_catches_a_sample_that_disagrees_with_the_canonical(two_sum: Pr
     assert any("sample" in failure for failure in report.failures)
 
 
-def test_scale_doubles_until_the_wall_and_stores_performance_inputs(two_sum: Problem) -> None:
-    report = problem_scale(problem=two_sum, wall_cpu_s=0.3, perf_count=1)
-    scales = [step[0] for step in report.steps]
+def test_scale_doubles_until_a_bound_and_stores_performance_inputs(two_sum: Problem) -> None:
+    report = problem_scale(problem=two_sum, bounds=ScaleBounds(slowest_s=0.3), start=1, perf_count=1)
+    scales = [step.scale for step in report.steps]
     assert scales[:3] == [1, 2, 4]
     assert report.scale == scales[-2]
-    assert report.stopped_because
+    assert "slowest measurement" in report.stopped_because
+    chosen = report.chosen()
+    assert chosen is not None and set(chosen.costs) == {r.label for r in two_sum.references.all()}
+    assert report.separation is not None and report.separation > 1.3, "all pairs, a hash map and a scan differ"
     two_sum.refresh_from_db()
     assert two_sum.perf_scale == report.scale
     perf = two_sum.cases.filter(kind="performance")

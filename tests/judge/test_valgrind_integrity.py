@@ -155,11 +155,11 @@ def raw_run(job: JudgeJob, meter: ValgrindMeter) -> Any:
 
 
 def test_valgrind_is_accepted_for_judging() -> None:
-    """Tamper-proof now; the default stays cpu until the performance inputs are sized for it."""
+    """Tamper-proof, and the default meter (the performance inputs are sized for it)."""
     from config.settings import base
 
-    assert DEFAULT_METER == "cpu"
-    assert base.JUDGE_METER == os.environ.get("JUDGE_METER", "cpu")
+    assert DEFAULT_METER == "valgrind"
+    assert base.JUDGE_METER == os.environ.get("JUDGE_METER", "valgrind")
     judging_meter_check("valgrind")
     assert ValgrindMeter.tamper_reason == ""
 

@@ -1,40 +1,90 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from arena.management.progress import progress, table
 from arena.models import Problem
-from arena.services.curation import problem_scale
+from arena.services.bank import BANK_DIR
+from arena.services.curation import ScaleBounds, ScaleReport, problem_scale
+
+PERF_SCALE_LINE = re.compile(r"^perf_scale\s*=\s*\d+\s*$", re.MULTILINE)
 
 
 class Command(BaseCommand):
     help = (
-        "Find performance inputs: double the generator's scale until the slowest reference hits the CPU or "
-        "memory wall, and store inputs at the largest scale every reference finished."
+        "Size the performance inputs for the configured meter: the largest generator scale (by doubling) at "
+        "which the canonical reference's work and the slowest reference's measurement stay within the bounds; "
+        "stores inputs at that scale and reports how far apart neighbouring references are."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        defaults = ScaleBounds()
         parser.add_argument("codes", nargs="*")
-        parser.add_argument("--cpu-s", type=float, default=2.0, help="CPU wall per reference (seconds).")
-        parser.add_argument("--memory-mb", type=int, default=512, help="Memory wall per reference (MB).")
-        parser.add_argument("--count", type=int, default=2, help="Performance inputs to store.")
+        parser.add_argument(
+            "--canonical-work-s", type=float, default=defaults.canonical_work_s,
+            help="Most worker CPU for the canonical reference's work, start-up excluded (seconds).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--slowest-s", type=float, default=defaults.slowest_s,
+            help="Most worker CPU for measuring the slowest reference, start-up included (seconds).",
+        )  # fmt: skip
+        parser.add_argument("--separation", type=float, default=defaults.separation, help="Goal for neighbours.")
+        parser.add_argument("--start", type=int, default=None, help="First scale tried (default: current / 16).")
+        parser.add_argument("--count", type=int, default=None, help="Performance inputs (default: as stored).")
         parser.add_argument("--dry-run", action="store_true", help="Report the scale without storing inputs.")
+        parser.add_argument(
+            "--write-fixtures", action="store_true",
+            help="Also write the chosen scale into the bank folder's problem.toml (perf_scale).",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         problems = list(Problem.objects.order_by("code"))
         if options["codes"]:
+            unknown = set(options["codes"]) - {p.code for p in problems}
+            if unknown:
+                raise CommandError(f"no such problem: {', '.join(sorted(unknown))}")
             problems = [p for p in problems if p.code in set(options["codes"])]
+        bounds = ScaleBounds(
+            canonical_work_s=options["canonical_work_s"],
+            slowest_s=options["slowest_s"],
+            separation=options["separation"],
+        )
         rows = []
         for problem in progress(problems, label="scale", out=self.stdout, name=lambda p: p.code):
             report = problem_scale(
-                problem=problem,
-                wall_cpu_s=options["cpu_s"],
-                wall_memory_mb=options["memory_mb"],
-                perf_count=options["count"],
+                problem=problem, bounds=bounds, start=options["start"], perf_count=options["count"],
                 store=not options["dry_run"],
-            )
-            last = report.steps[-1] if report.steps else (0, 0.0, 0)
-            rows.append((problem.code, report.scale, len(report.steps), f"{last[1]:.0f}", report.stopped_because))
-        self.stdout.write(table(("problem", "chosen scale", "doublings", "last slowest ms", "stopped because"), rows))
+            )  # fmt: skip
+            if options["write_fixtures"] and report.scale and not options["dry_run"]:
+                write_fixture_scale(problem.code, report.scale)
+            rows.append(row(report, problem, bounds))
+        self.stdout.write(
+            table(("problem", "scale", "steps", "canonical", "slowest CPU s", "separation", "stopped because"), rows)
+        )
+
+
+def row(report: ScaleReport, problem: Problem, bounds: ScaleBounds) -> tuple[object, ...]:
+    chosen = report.chosen()
+    canonical = problem.canonical_reference()
+    cost = chosen.costs.get(canonical.label) if chosen and canonical else None
+    slowest = max(chosen.cpu_ms.values(), default=0.0) / 1000 if chosen else 0.0
+    separation = "—" if report.separation is None else f"{report.separation:.2f}x"
+    if report.separation is not None and report.separation < bounds.separation:
+        separation += " (below goal)"
+    return (
+        problem.code, report.scale or "—", len(report.steps), "—" if cost is None else f"{cost:.4g}",
+        f"{slowest:.2f}", separation, report.stopped_because,
+    )  # fmt: skip
+
+
+def write_fixture_scale(code: str, scale: int) -> None:
+    path = BANK_DIR / code / "problem.toml"
+    if not path.exists():
+        return
+    text = path.read_text()
+    if not PERF_SCALE_LINE.search(text):
+        raise CommandError(f"{path}: no perf_scale line under [tests]")
+    path.write_text(PERF_SCALE_LINE.sub(f"perf_scale = {scale}", text, count=1))
