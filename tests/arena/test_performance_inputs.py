@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from django.test import Client
 
 from arena.models import Problem, ReferenceCost
 from arena.models import TestCase as Case
-from arena.services.bank import load_generator
+from arena.services.bank import BANK_DIR, load_generator
 from arena.services.curation import problem_validate
 from arena.services.open_data import open_data_export, open_data_import, open_data_read
 from arena.services.performance import performance_inputs_draw
@@ -23,6 +24,8 @@ from tests.conftest import load_problem
 
 pytestmark = pytest.mark.django_db
 
+# The bank folder's scale (manage.py scale --write-fixtures sets it for the meter).
+TWO_SUM_SCALE = tomllib.loads((BANK_DIR / "two-sum" / "problem.toml").read_text())["tests"]["perf_scale"]
 OTHER_SECRET = "another-deployment-" + "x" * 32
 
 
@@ -78,7 +81,7 @@ def test_rotation_draws_a_new_valid_generation_and_drops_reference_costs(two_sum
 
     two_sum.refresh_from_db()
     after = performance_inputs(two_sum)
-    assert two_sum.perf_generation == 2 and two_sum.perf_scale == 3000
+    assert two_sum.perf_generation == 2 and two_sum.perf_scale == TWO_SUM_SCALE
     assert after != before and after == drawn(two_sum, generation=2)
     assert [len(args[0]) for args in after] == [len(args[0]) for args in before]
     # The costs measured on the old inputs are gone; the references were calibrated again, here.
@@ -124,7 +127,7 @@ def test_the_export_leaves_performance_inputs_out_and_an_import_draws_its_own(
         assert {row["kind"] for row in rows} == {"sample", "hidden"}, fmt
         assert not any(row["input"] in secret for row in rows), fmt
         [problem_row] = open_data_read(directory=tmp_path / fmt, table="problems")
-        assert (problem_row["perf_count"], problem_row["perf_scale"]) == (2, 3000), fmt
+        assert (problem_row["perf_count"], problem_row["perf_scale"]) == (2, TWO_SUM_SCALE), fmt
         assert "Performance inputs are secret" in (tmp_path / fmt / "README.md").read_text()
     everything = "".join(path.read_text() for path in (tmp_path / "jsonl").glob("*.jsonl"))
     assert not any(json.dumps(args) in everything for args in secret)
@@ -139,6 +142,6 @@ def test_the_export_leaves_performance_inputs_out_and_an_import_draws_its_own(
     assert len(own) == 2 and not any(args in secret for args in own)
     # Every reference is AC on them: the stored outputs are the canonical reference's.
     assert problem_validate(problem=imported, seeds=0, measure=False).failures == []
-    assert imported.generator_source == "" and imported.perf_scale == 3000
+    assert imported.generator_source == "" and imported.perf_scale == TWO_SUM_SCALE
     imported.generator_source = two_sum.generator_source
     assert own == drawn(imported, generation=1)
