@@ -28,6 +28,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -84,7 +85,7 @@ def children_cpu_s() -> float:
 
 def measure_problem(path: Path, args: argparse.Namespace, valgrind: object, cpu: object) -> ProblemResult:
     from arena.services.bank import load_generator, read_folder
-    from judge.meters import CostMeter, measure_cost
+    from judge.meters import CostMeter
     from judge.protocol import CaseSpec, JudgeJob
     from judge.reference import run_reference
 
@@ -118,10 +119,10 @@ def measure_problem(path: Path, args: argparse.Namespace, valgrind: object, cpu:
         )
         row = Measured(label)
         started, cpu_before = time.monotonic(), children_cpu_s()
-        counted = measure_cost(job, cases, repeats=1, meter=valgrind)
+        counted = measure_retrying(job, cases, repeats=1, meter=valgrind)
         row.valgrind_wall_s, row.valgrind_cpu_s = time.monotonic() - started, children_cpu_s() - cpu_before
         started = time.monotonic()
-        timed = measure_cost(job, cases, repeats=args.cpu_repeats, meter=cpu)
+        timed = measure_retrying(job, cases, repeats=args.cpu_repeats, meter=cpu)
         row.cpu_wall_s = time.monotonic() - started
         if not counted.ok or not timed.ok:
             row.failure = counted.message if not counted.ok else timed.message
@@ -129,6 +130,20 @@ def measure_problem(path: Path, args: argparse.Namespace, valgrind: object, cpu:
             row.count_ir, row.cpu_ms = counted.samples[0], timed.cost
         result.rows.append(row)
     return result
+
+
+def measure_retrying(job: Any, cases: list[Any], *, repeats: int, meter: Any) -> Any:
+    """measure_cost, again when the jail was lost to something outside it (as a judge retries)."""
+    from judge.meters import measure_cost
+    from judge.sandbox.session import JailLost
+
+    for attempt in range(3):
+        try:
+            return measure_cost(job, cases, repeats=repeats, meter=meter)
+        except JailLost:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def pair_agreement(results: list[ProblemResult], tie_share: float) -> tuple[int, int, int, int]:
