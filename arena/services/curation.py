@@ -22,6 +22,7 @@ from arena.services.submissions import submission_rejudge
 from judge.grading import outputs_match
 from judge.meters import EMPTY_JOB, get_meter, measure_cost, measure_interleaved
 from judge.protocol import CaseSpec
+from judge.reference import run_reference
 from judge.runner import judge_job
 from judge.sandbox import JailLimits
 
@@ -168,6 +169,17 @@ class ScaleStep:
     costs: dict[str, float] = field(default_factory=dict)  # reference label -> cost (meter unit, net)
     cpu_ms: dict[str, float] = field(default_factory=dict)  # reference label -> worker CPU of its measurement
     failure: str = ""
+    # Every candidate draw's weight (the CPU of the reference slowest on it, run natively; inf when
+    # a reference failed on it), the deployment's own draw first; the measured one is the heaviest.
+    draw_cpu_ms: list[float] = field(default_factory=list)
+
+    @property
+    def draw_spread(self) -> float | None:
+        """The heaviest candidate draw's weight over the median one's (1 ms floor); None with one draw."""
+        weights = [w for w in self.draw_cpu_ms if w != float("inf")]
+        if len(self.draw_cpu_ms) < 2 or not weights:
+            return None
+        return max(self.draw_cpu_ms) / max(statistics.median(weights), 1.0)
 
     def separation(self, order: list[str]) -> float | None:
         """The smallest ratio between neighbouring references (by cost); None with fewer than two."""
@@ -211,12 +223,18 @@ def problem_scale(
     max_steps: int = 16,
     perf_count: int | None = None,
     store: bool = True,
+    draws: int = 8,
+    seed: int | None = None,
 ) -> ScaleReport:
     """Size the performance inputs for the configured meter: the largest generator scale (by
     doubling, from ``start`` or a sixteenth of the current one) at which the canonical
-    reference's work and the slowest reference's measurement stay within ``bounds``, measured
-    with the performance inputs drawn as they will be stored. Reports the smallest ratio between
-    neighbouring references there (``bounds.separation`` is the goal)."""
+    reference's work and the slowest reference's measurement stay within ``bounds``. Reports the
+    smallest ratio between neighbouring references there (``bounds.separation`` is the goal).
+
+    Every deployment draws its own performance inputs (seeds keyed by its secret), so at each
+    scale ``draws`` candidate draws are made -- this deployment's, and the rest from fresh seeds
+    (``seed`` fixes them, for tests) -- every reference runs on all of them natively, and the
+    meter measures the heaviest: the chosen scale bounds a heavy draw, not one lucky one."""
     bounds = bounds or ScaleBounds()
     count = perf_count or max(1, problem.cases.filter(kind=TestCase.Kind.PERFORMANCE).count()) or 2
     report = ScaleReport(problem.code)
@@ -242,13 +260,40 @@ def problem_scale(
             return f"slowest measurement {slowest / 1000:.2f} s"
         return ""
 
+    fresh_seeds = random.Random(seed) if seed is not None else random.SystemRandom()
+
+    def heaviest_draw(scale: int, step: ScaleStep) -> list[list[Any]]:
+        """The candidate draw the slowest reference takes longest on (its weights go in ``step``)."""
+        own = performance_inputs_draw(
+            generate=generate, problem_code=problem.code, generation=problem.perf_generation, scale=scale, count=count
+        )
+        candidates = [own]
+        for _ in range(max(1, draws) - 1):
+            candidates.append([generate(random.Random(fresh_seeds.getrandbits(128)), scale) for _ in range(count)])
+        if len(candidates) == 1:
+            return candidates[0]
+        flat = [args for candidate in candidates for args in candidate]
+        weights = [0.0] * len(candidates)
+        for reference in references:
+            run = run_reference(
+                source=reference.source, signature=problem.signature, inputs=flat,
+                time_limit_ms=problem.time_limit_ms,
+            )  # fmt: skip
+            for index in range(len(candidates)):
+                answers = run.answers[index * count : (index + 1) * count]
+                if len(answers) < count or not all(answer.ok for answer in answers):
+                    # Too slow or failing (or not reached after such a draw): the first of these is
+                    # the one measured, and the meter's measurement says what went wrong.
+                    weights[index] = float("inf")
+                else:
+                    weights[index] = max(weights[index], sum(answer.cpu_ms for answer in answers))
+        step.draw_cpu_ms = weights
+        return candidates[max(range(len(candidates)), key=lambda i: weights[i])]
+
     def measure(scale: int) -> ScaleStep:
         step = ScaleStep(scale)
         try:
-            inputs = performance_inputs_draw(
-                generate=generate, problem_code=problem.code, generation=problem.perf_generation, scale=scale,
-                count=count,
-            )  # fmt: skip
+            inputs = heaviest_draw(scale, step)
             outputs = reference_outputs(
                 source=canonical.source, signature=problem.signature, inputs=inputs,
                 time_limit_ms=problem.time_limit_ms * 4, label=problem.code,

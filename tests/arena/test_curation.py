@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 
 from arena.models import Participant, Problem, ReferenceCost, ReferenceSolution, Submission
 from arena.services.curation import ScaleBounds, problem_scale, problem_validate
@@ -60,6 +61,39 @@ def test_scale_doubles_until_a_bound_and_stores_performance_inputs(two_sum: Prob
     perf = two_sum.cases.filter(kind="performance")
     assert perf.count() == 1
     assert len(perf.get().input[0]) == 2 * report.scale
+
+
+SOMETIMES_HEAVY = """
+def generate(rng, scale):
+    n = max(2, scale * (16 if rng.random() < {heavy_share} else 1))
+    values = [2 * x for x in rng.sample(range(-(10**8), 10**8), n)]
+    values[-2] += 1
+    return [values, values[-2] + values[-1]]
+"""
+
+
+def _all_pairs_cost(two_sum: Problem, heavy_share: float, draws: int) -> tuple[float, list[float]]:
+    two_sum.generator_source = SOMETIMES_HEAVY.format(heavy_share=heavy_share)
+    two_sum.save(update_fields=["generator_source"])
+    bounds = ScaleBounds(canonical_work_s=600, slowest_s=600)
+    report = problem_scale(
+        problem=two_sum, bounds=bounds, start=100, max_steps=0, draws=draws, seed=7, store=False, perf_count=1
+    )
+    chosen = report.chosen()
+    assert chosen is not None and not chosen.failure, report.stopped_because
+    return chosen.costs["O(n^2) all pairs"], chosen.draw_cpu_ms
+
+
+@override_settings(JUDGE_PERF_SECRET="a" * 40)  # under which this deployment's own draw is a light one
+def test_scale_measures_the_heaviest_of_several_draws(two_sum: Problem) -> None:
+    """Each deployment draws its own inputs: the scale must hold for a heavy draw, not a lucky one."""
+    assert two_sum.perf_generation == 1
+    light, _ = _all_pairs_cost(two_sum, 0.0, draws=1)
+    heavy, _ = _all_pairs_cost(two_sum, 1.0, draws=1)
+    measured, weights = _all_pairs_cost(two_sum, 0.5, draws=8)
+    assert heavy > 20 * light, "a 16x longer input costs the all-pairs reference about 256x more"
+    assert len(weights) == 8 and weights[0] < max(weights) / 10, "this deployment's draw is light, another heavy"
+    assert measured > heavy / 3, f"measured {measured} on the heaviest draw; heavy {heavy}, light {light}"
 
 
 def test_calibrate_stores_costs_and_clusters_for_this_host(two_sum: Problem) -> None:

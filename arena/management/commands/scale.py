@@ -34,6 +34,10 @@ class Command(BaseCommand):
         parser.add_argument("--separation", type=float, default=defaults.separation, help="Goal for neighbours.")
         parser.add_argument("--start", type=int, default=None, help="First scale tried (default: current / 16).")
         parser.add_argument("--count", type=int, default=None, help="Performance inputs (default: as stored).")
+        parser.add_argument(
+            "--draws", type=int, default=8,
+            help="Candidate draws per scale (this deployment's and fresh seeds'); the heaviest is measured.",
+        )  # fmt: skip
         parser.add_argument("--dry-run", action="store_true", help="Report the scale without storing inputs.")
         parser.add_argument(
             "--write-fixtures", action="store_true",
@@ -56,13 +60,16 @@ class Command(BaseCommand):
         for problem in progress(problems, label="scale", out=self.stdout, name=lambda p: p.code):
             report = problem_scale(
                 problem=problem, bounds=bounds, start=options["start"], perf_count=options["count"],
-                store=not options["dry_run"],
+                store=not options["dry_run"], draws=options["draws"],
             )  # fmt: skip
             if options["write_fixtures"] and report.scale and not options["dry_run"]:
                 write_fixture_scale(problem.code, report.scale)
             rows.append(row(report, problem, bounds))
         self.stdout.write(
-            table(("problem", "scale", "steps", "canonical", "slowest CPU s", "separation", "stopped because"), rows)
+            table(
+                ("problem", "scale", "steps", "canonical", "slowest CPU s", "separation", "draw spread", "stopped"),
+                rows,
+            )
         )
 
 
@@ -74,9 +81,10 @@ def row(report: ScaleReport, problem: Problem, bounds: ScaleBounds) -> tuple[obj
     separation = "—" if report.separation is None else f"{report.separation:.2f}x"
     if report.separation is not None and report.separation < bounds.separation:
         separation += " (below goal)"
+    spread = chosen.draw_spread if chosen else None
     return (
         problem.code, report.scale or "—", len(report.steps), "—" if cost is None else f"{cost:.4g}",
-        f"{slowest:.2f}", separation, report.stopped_because,
+        f"{slowest:.2f}", separation, "—" if spread is None else f"{spread:.2f}x", report.stopped_because,
     )  # fmt: skip
 
 
