@@ -80,6 +80,7 @@ bench: bank
 	$(PY) bench/latency.py
 	$(PY) bench/leaderboard.py
 	$(PY) bench/stability.py
+	$(PY) bench/draw_spread.py
 	$(PY) bench/production.py
 
 # Production processes (PostgreSQL + Redis from DATABASE_URL / REDIS_URL; see deploy/).

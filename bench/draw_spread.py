@@ -5,8 +5,9 @@ secret (arena/services/performance.py), so the scale a problem ships with must h
 draw, not only for the one the bank was sized on. For each problem (fixtures/problems/*) this
 draws ``--draws`` independent inputs at its ``perf_scale`` (seeds from ``--seed``), runs every
 reference on each in one jail, and prints per reference the CPU time of its slowest and median
-draw and their ratio (the spread). The summary lists the problems whose spread is above
-``--flag`` and the worst draw of the slowest reference against the problem's time limit.
+draw and their ratio (the spread; medians under 5 ms count as 5 ms). The summary lists the
+problems whose spread is above ``--flag`` and the worst draw of the slowest reference against
+the problem's time limit.
 
     .venv/bin/python bench/draw_spread.py [--problems a,b,...] [--draws 8] [--seed 1]
         [--flag 2.0] [--jobs 2]
@@ -45,7 +46,8 @@ class Spread:
         return label, max(values, default=0.0), statistics.median(values) if values else 0.0
 
     def spread(self) -> float:
-        ratios = [max(v) / max(statistics.median(v), 0.01) for v in self.cpu_ms.values() if v]
+        # 5 ms floor: below it the jail's CPU clock is mostly noise.
+        ratios = [max(v) / max(statistics.median(v), 5.0) for v in self.cpu_ms.values() if v]
         return max(ratios, default=1.0)
 
 

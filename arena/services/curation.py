@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import statistics
@@ -172,6 +173,7 @@ class ScaleStep:
     # Every candidate draw's weight (the CPU of the reference slowest on it, run natively; inf when
     # a reference failed on it), the deployment's own draw first; the measured one is the heaviest.
     draw_cpu_ms: list[float] = field(default_factory=list)
+    case_bytes: int = 0  # the largest candidate input, serialised as the judge sends it
 
     @property
     def draw_spread(self) -> float | None:
@@ -208,11 +210,15 @@ class ScaleBounds:
     interpreter's start-up excluded: under valgrind that alone is ~1.6 s, whatever the input).
     ``slowest_s``: the slowest reference's whole measurement, start-up included.
     ``separation``: neighbouring references (by cost) at least this many times apart.
+    ``case_bytes``: no performance input larger than this, serialised.
     """
 
     canonical_work_s: float = 0.5
     slowest_s: float = 6.0
     separation: float = 1.3
+    # One input's JSON: a bigger one makes pages, exports and the worker's pipes heavy for no
+    # better separation (a count needs no huge inputs).
+    case_bytes: int = 8 * 1024 * 1024
 
 
 def problem_scale(
@@ -250,6 +256,8 @@ def problem_scale(
 
     def within(step: ScaleStep) -> str:
         """'' when the step is within the bounds, else why not."""
+        if step.case_bytes > bounds.case_bytes:
+            return f"an input of {step.case_bytes / 1024 / 1024:.1f} MB"
         if step.failure:
             return step.failure
         work = meter.cpu_ms_of(step.costs[canonical.label])
@@ -270,7 +278,8 @@ def problem_scale(
         candidates = [own]
         for _ in range(max(1, draws) - 1):
             candidates.append([generate(random.Random(fresh_seeds.getrandbits(128)), scale) for _ in range(count)])
-        if len(candidates) == 1:
+        step.case_bytes = max(len(json.dumps(args, separators=(",", ":"))) for draw in candidates for args in draw)
+        if len(candidates) == 1 or step.case_bytes > bounds.case_bytes:
             return candidates[0]
         flat = [args for candidate in candidates for args in candidate]
         weights = [0.0] * len(candidates)
@@ -294,6 +303,8 @@ def problem_scale(
         step = ScaleStep(scale)
         try:
             inputs = heaviest_draw(scale, step)
+            if step.case_bytes > bounds.case_bytes:
+                return step  # past a bound already: nothing to measure
             outputs = reference_outputs(
                 source=canonical.source, signature=problem.signature, inputs=inputs,
                 time_limit_ms=problem.time_limit_ms * 4, label=problem.code,

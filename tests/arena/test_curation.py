@@ -63,6 +63,15 @@ def test_scale_doubles_until_a_bound_and_stores_performance_inputs(two_sum: Prob
     assert len(perf.get().input[0]) == 2 * report.scale
 
 
+def test_scale_stops_at_the_size_budget_of_one_input(two_sum: Problem) -> None:
+    bounds = ScaleBounds(canonical_work_s=600, slowest_s=600, case_bytes=4000)
+    report = problem_scale(problem=two_sum, bounds=bounds, start=8, perf_count=1, store=False, draws=2)
+    assert "MB" in report.stopped_because, report.stopped_because
+    chosen = report.chosen()
+    assert chosen is not None and 0 < chosen.case_bytes <= 4000
+    assert report.steps[-1].case_bytes > 4000 and not report.steps[-1].costs, "a step past the size is not measured"
+
+
 SOMETIMES_HEAVY = """
 def generate(rng, scale):
     n = max(2, scale * (16 if rng.random() < {heavy_share} else 1))

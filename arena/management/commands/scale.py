@@ -32,6 +32,10 @@ class Command(BaseCommand):
             help="Most worker CPU for measuring the slowest reference, start-up included (seconds).",
         )  # fmt: skip
         parser.add_argument("--separation", type=float, default=defaults.separation, help="Goal for neighbours.")
+        parser.add_argument(
+            "--case-mb", type=float, default=defaults.case_bytes / 1024 / 1024,
+            help="Largest performance input, serialised (MB).",
+        )  # fmt: skip
         parser.add_argument("--start", type=int, default=None, help="First scale tried (default: current / 16).")
         parser.add_argument("--count", type=int, default=None, help="Performance inputs (default: as stored).")
         parser.add_argument(
@@ -55,6 +59,7 @@ class Command(BaseCommand):
             canonical_work_s=options["canonical_work_s"],
             slowest_s=options["slowest_s"],
             separation=options["separation"],
+            case_bytes=int(options["case_mb"] * 1024 * 1024),
         )
         rows = []
         for problem in progress(problems, label="scale", out=self.stdout, name=lambda p: p.code):
