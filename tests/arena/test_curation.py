@@ -64,7 +64,7 @@ def test_scale_doubles_until_a_bound_and_stores_performance_inputs(two_sum: Prob
 
 
 def test_scale_stops_at_the_size_budget_of_one_input(two_sum: Problem) -> None:
-    bounds = ScaleBounds(canonical_work_s=600, slowest_s=600, case_bytes=4000)
+    bounds = ScaleBounds(canonical_s=600, slowest_s=600, case_bytes=4000)
     report = problem_scale(problem=two_sum, bounds=bounds, start=8, perf_count=1, store=False, draws=2)
     assert "MB" in report.stopped_because, report.stopped_because
     chosen = report.chosen()
@@ -84,7 +84,7 @@ def generate(rng, scale):
 def _all_pairs_cost(two_sum: Problem, heavy_share: float, draws: int) -> tuple[float, list[float]]:
     two_sum.generator_source = SOMETIMES_HEAVY.format(heavy_share=heavy_share)
     two_sum.save(update_fields=["generator_source"])
-    bounds = ScaleBounds(canonical_work_s=600, slowest_s=600)
+    bounds = ScaleBounds(canonical_s=600, slowest_s=600)
     report = problem_scale(
         problem=two_sum, bounds=bounds, start=100, max_steps=0, draws=draws, seed=7, store=False, perf_count=1
     )

@@ -24,8 +24,8 @@ class Command(BaseCommand):
         defaults = ScaleBounds()
         parser.add_argument("codes", nargs="*")
         parser.add_argument(
-            "--canonical-work-s", type=float, default=defaults.canonical_work_s,
-            help="Most worker CPU for the canonical reference's work, start-up excluded (seconds).",
+            "--canonical-s", type=float, default=defaults.canonical_s,
+            help="Most worker CPU for measuring the canonical reference, start-up included (seconds).",
         )  # fmt: skip
         parser.add_argument(
             "--slowest-s", type=float, default=defaults.slowest_s,
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no such problem: {', '.join(sorted(unknown))}")
             problems = [p for p in problems if p.code in set(options["codes"])]
         bounds = ScaleBounds(
-            canonical_work_s=options["canonical_work_s"],
+            canonical_s=options["canonical_s"],
             slowest_s=options["slowest_s"],
             separation=options["separation"],
             case_bytes=int(options["case_mb"] * 1024 * 1024),
