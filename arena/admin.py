@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,7 +22,13 @@ from arena.models import (
     TestCase,
 )
 from arena.rendering import render_statement
-from arena.services.curation import problem_calibrate, problem_publish, problem_scale, problem_validate
+from arena.services.curation import (
+    cases_expected_refresh,
+    problem_calibrate,
+    problem_publish,
+    problem_scale,
+    problem_validate,
+)
 from arena.services.rotation import performance_inputs_rotate
 from arena.services.submissions import submission_rejudge
 
@@ -29,6 +37,8 @@ class TestCaseInline(admin.TabularInline):
     model = TestCase
     extra = 0
     fields = ("ordinal", "kind", "input", "expected")
+    # Expected outputs come from the canonical reference run in the sandbox (ProblemAdmin.save_formset).
+    readonly_fields = ("expected",)
 
 
 class ReferenceInline(admin.StackedInline):
@@ -42,9 +52,33 @@ class ProblemAdmin(admin.ModelAdmin):
     list_display = ("code", "title", "difficulty", "points", "published_at", "is_public")
     list_filter = ("difficulty", "is_public")
     search_fields = ("code", "title")
-    readonly_fields = ("statement_preview", "bank_hash")
+    # Published only through the Publish action, which validates first.
+    readonly_fields = ("statement_preview", "bank_hash", "is_public")
     inlines = [ReferenceInline, TestCaseInline]
     actions = ["validate", "scale", "rotate_performance_inputs", "calibrate", "publish", "unpublish", "rejudge_all"]
+
+    def save_model(self, request: HttpRequest, obj: Problem, form: Any, change: bool) -> None:
+        if not change:
+            obj.is_public = False
+            self.message_user(
+                request, f"{obj.code} is unpublished until it passes validation: use the Publish action.",
+                level=messages.WARNING,
+            )  # fmt: skip
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is not TestCase:
+            return
+        # Inlines are saved in order (references first), so the canonical is the one just saved.
+        edited = [case for case in formset.new_objects] + [case for case, _ in formset.changed_objects]
+        failures = cases_expected_refresh(problem=form.instance, cases=edited)
+        if edited and not failures:
+            self.message_user(request, f"{len(edited)} expected output(s) computed by the canonical reference.")
+        for failure in failures:
+            self.message_user(request, f"{form.instance.code}: {failure[:500]}", level=messages.ERROR)
+        if failures:
+            problem_publish(problem=form.instance, public=False)
 
     @admin.display(description="Statement preview")
     def statement_preview(self, problem: Problem) -> SafeString:
@@ -98,13 +132,24 @@ class ProblemAdmin(admin.ModelAdmin):
             for failure in report.failures:
                 self.message_user(request, f"{problem.code}: {failure}", level=messages.WARNING)
 
-    @admin.action(description="Publish")
+    @admin.action(description="Publish (validates first; refused on failure)")
     def publish(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
-        self.message_user(request, f"{queryset.update(is_public=True)} problem(s) published.")
+        published = 0
+        for problem in queryset:
+            outcome = problem_publish(problem=problem, public=True)
+            if outcome.failures:
+                self.message_user(
+                    request, f"{problem.code}: not published, validation failed — {'; '.join(outcome.failures)[:500]}",
+                    level=messages.ERROR,
+                )  # fmt: skip
+            else:
+                published += outcome.changed
+        self.message_user(request, f"{published} problem(s) published.")
 
     @admin.action(description="Unpublish")
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
-        self.message_user(request, f"{queryset.update(is_public=False)} problem(s) unpublished.")
+        count = sum(problem_publish(problem=problem, public=False).changed for problem in queryset)
+        self.message_user(request, f"{count} problem(s) unpublished.")
 
     @admin.action(description="Rejudge every finished submission")
     def rejudge_all(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:

@@ -4,6 +4,9 @@ Before anything else runs (sessions, authentication, throttles, the view), an AP
 declared body is over ``API_MAX_BODY_BYTES`` is answered 413 in its API's envelope. (The body
 parser enforces the same limit on what is actually read.)
 
+An API path is served with or without its trailing slash (``_api_slash``): a client that POSTs
+to the other form would otherwise get a 404, or a redirect that drops its body.
+
 A NUL character in the path, the query string or a cookie is a 400 (see ``_has_nul``).
 
 When a view fails because Redis or the database cannot be reached (arena/outages.py), the caller
@@ -17,6 +20,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.deprecation import MiddlewareMixin
 from django.views import defaults
 
@@ -35,6 +39,7 @@ class ErrorMiddleware(MiddlewareMixin):
             return api_error(request, status_code=400, code="bad_request", message=message)
         if api_flavour(request) is None:
             return None
+        _api_slash(request)
         try:
             declared_bytes = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -52,6 +57,27 @@ class ErrorMiddleware(MiddlewareMixin):
             return None
         outage_log(request, outage, exception)
         return api_outage(request, outage) if api_flavour(request) else outage_page(request, outage)
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def _api_slash(request: HttpRequest) -> None:
+    """Route an API path that only exists in its other form (with or without the final slash)
+    to that form: native paths end in a slash, the DMOJ-style v2 paths do not, and clients write
+    either."""
+    path = request.path_info
+    if path in ("", "/") or _resolves(path):
+        return
+    other = path[:-1] if path.endswith("/") else f"{path}/"
+    if _resolves(other):
+        prefix = request.path[: len(request.path) - len(path)]
+        request.path_info, request.path = other, prefix + other
 
 
 def _has_nul(request: HttpRequest) -> bool:

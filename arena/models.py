@@ -53,6 +53,10 @@ class Language(models.TextChoices):
     PY3 = "PY3", "Python 3"
 
 
+def _unix_newlines(text: Any) -> Any:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
+
+
 class Problem(models.Model):
     class Difficulty(models.TextChoices):
         EASY = "easy", "Easy"
@@ -115,6 +119,15 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Browsers post textareas with CRLF line ends; the statement, the curator's code and the
+        # starter code are stored with "\n" whichever way they came in.
+        for name in ("statement", "checker_source", "generator_source"):
+            setattr(self, name, _unix_newlines(getattr(self, name)))
+        if isinstance(self.starter_code, dict):
+            self.starter_code = {key: _unix_newlines(value) for key, value in self.starter_code.items()}
+        super().save(*args, **kwargs)
 
     @property
     def is_published(self) -> bool:

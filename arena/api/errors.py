@@ -77,11 +77,11 @@ def outage_log(request: HttpRequest, outage: Outage, exc: BaseException) -> None
     logger.warning("%s unavailable, answered 503 to %s %s: %r", outage.service, request.method, request.path, exc)
 
 
-def _flatten(detail: Any) -> str:
+def flatten_detail(detail: Any) -> str:
     if isinstance(detail, dict):
-        return "; ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
+        return "; ".join(f"{key}: {flatten_detail(value)}" for key, value in detail.items())
     if isinstance(detail, list):
-        return " ".join(_flatten(item) for item in detail)
+        return " ".join(flatten_detail(item) for item in detail)
     return str(detail)
 
 
@@ -92,7 +92,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     by config/urls.py's handler500 (a JSON 500).
     """
     if isinstance(exc, SubmissionRejected):
-        response = Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+        error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+        if exc.item is not None:
+            error["item"] = exc.item
+        response = Response({"error": error}, status=exc.status)
         retry_after_s = getattr(exc, "retry_after_s", None)
         if retry_after_s is not None:
             response["Retry-After"] = str(retry_after_s)
@@ -117,7 +120,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.ValidationError):
         code = "invalid"
-    message = _flatten(getattr(exc, "detail", str(exc)))
+    message = flatten_detail(getattr(exc, "detail", str(exc)))
     if isinstance(exc, exceptions.ParseError) and code == "parse_error":
         code, message = "malformed_request", f"The request body could not be parsed: {message}"
     if handled.status_code == status.HTTP_401_UNAUTHORIZED and code == "not_authenticated":

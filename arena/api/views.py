@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from arena.api.errors import flatten_detail
 from arena.api.fields import StrictCharField, StrictSlugField
 from arena.api.schema import error_responses
 from arena.api.throttles import CampaignCreateThrottle, SubmissionThrottle, TokenCreateThrottle
@@ -112,6 +113,19 @@ class SubmissionInputSerializer(serializers.Serializer):
         return {**super().get_fields(), "source": StrictCharField(trim_whitespace=False, allow_blank=True)}
 
 
+def _batch_items(request: Request, noun: str) -> list[dict[str, Any]]:
+    """A batch body's items, validated one by one so that an error names the item it is about."""
+    if not isinstance(request.data, list) or not 1 <= len(request.data) <= MAX_BATCH:
+        raise SubmissionRejected("invalid_batch", f"Send a JSON list of 1 to {MAX_BATCH} {noun}.")
+    items = []
+    for index, raw in enumerate(request.data):
+        data = SubmissionInputSerializer(data=raw)
+        if not data.is_valid():
+            raise SubmissionRejected("invalid", flatten_detail(data.errors)).for_item(index)
+        items.append(dict(data.validated_data))
+    return items
+
+
 def _participant(request: Request) -> Participant:
     return participant_for_user(request.user)
 
@@ -189,14 +203,14 @@ class SubmissionBatchCreateApi(APIView):
         responses={201: SubmissionSerializer(many=True), **error_responses(404)},
     )
     def post(self, request: Request) -> Response:
-        if not isinstance(request.data, list) or not 1 <= len(request.data) <= MAX_BATCH:
-            raise SubmissionRejected("invalid_batch", f"Send a JSON list of 1 to {MAX_BATCH} submissions.")
-        data = SubmissionInputSerializer(data=request.data, many=True)
-        data.is_valid(raise_exception=True)
-        drafts = [
-            SubmissionDraft(_problem_or_404(item["problem"]), item["language"], item["source"])
-            for item in data.validated_data
-        ]
+        items = _batch_items(request, "submissions")
+        drafts = []
+        for index, item in enumerate(items):
+            problem = problem_get(item["problem"])
+            if problem is None:
+                message = f"No problem with code {item['problem']!r}."
+                raise SubmissionRejected("not_found", message, status=404).for_item(index)
+            drafts.append(SubmissionDraft(problem, item["language"], item["source"]))
         created = submissions_create(participant=_participant(request), drafts=drafts)
         return Response(SubmissionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -370,11 +384,7 @@ class CampaignSubmitApi(APIView):
     @extend_schema(request=SubmissionInputSerializer(many=True), responses={201: SubmissionSerializer(many=True)})
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = _campaign_or_404(request, campaign_id)
-        if not isinstance(request.data, list) or not 1 <= len(request.data) <= MAX_BATCH:
-            raise SubmissionRejected("invalid_batch", f"Send a JSON list of 1 to {MAX_BATCH} samples.")
-        data = SubmissionInputSerializer(data=request.data, many=True)
-        data.is_valid(raise_exception=True)
-        created = campaign_submit(campaign=campaign, items=list(data.validated_data))
+        created = campaign_submit(campaign=campaign, items=_batch_items(request, "samples"))
         return Response(SubmissionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
 

@@ -19,6 +19,12 @@ def problems_published() -> QuerySet[Problem]:
 
 
 def problem_list(*, difficulty: str = "", search: str = "", tag: str = "") -> QuerySet[Problem]:
+    """Published problems, filtered; an unknown difficulty is the caller's error (a 400), not ``[]``."""
+    from arena.services.submissions import SubmissionRejected
+
+    if difficulty and difficulty not in Problem.Difficulty.values:
+        allowed = ", ".join(Problem.Difficulty.values)
+        raise SubmissionRejected("invalid_difficulty", f"difficulty must be one of: {allowed} (got {difficulty!r}).")
     problems = problems_published().annotate(
         solvers=Count("submissions__participant", filter=Q(submissions__verdict=Submission.Verdict.AC), distinct=True),
         attempts=Count("submissions", distinct=True),

@@ -39,9 +39,9 @@ def campaign_submit(*, campaign: Campaign, items: list[dict[str, Any]]) -> list[
     Campaign.objects.select_for_update().only("pk").get(pk=campaign.pk)
     codes = [str(item.get("problem", "")) for item in items]
     problems = {p.code: p for p in problems_published().filter(code__in=codes)}
-    missing = sorted(set(codes) - set(problems))
-    if missing:
-        raise SubmissionRejected("not_found", f"No problem with code {', '.join(map(repr, missing))}.", status=404)
+    for index, code in enumerate(codes):
+        if code not in problems:
+            raise SubmissionRejected("not_found", f"No problem with code {code!r}.", status=404).for_item(index)
     existing = dict(
         campaign.submissions.values_list("problem__code").annotate(n=Count("id")).values_list("problem__code", "n")
     )

@@ -494,16 +494,54 @@ def problem_calibrate_and_announce(*, problem_id: int) -> int:
     return waited
 
 
-def problem_publish(*, problem: Problem, public: bool) -> bool:
-    """Publish or unpublish; a newly published problem gets its references measured in the
-    background, before contestants' submissions need them."""
+@dataclass
+class PublishOutcome:
+    changed: bool
+    failures: list[str] = field(default_factory=list)  # why publishing was refused
+
+
+def problem_publish(*, problem: Problem, public: bool) -> PublishOutcome:
+    """Publish or unpublish. Publishing validates first (``problem_validate`` with fresh
+    generator cases, no measurement) and refuses on any failure, so nothing unvalidated reaches
+    contestants; a newly published problem gets its references measured in the background,
+    before contestants' submissions need them. Unpublishing is immediate."""
+    if public:
+        report = problem_validate(problem=problem, seeds=2, measure=False)
+        if report.failures:
+            return PublishOutcome(changed=False, failures=report.failures)
     changed = bool(Problem.objects.filter(id=problem.pk).exclude(is_public=public).update(is_public=public))
+    problem.is_public = public
     if changed and public and not settings.JUDGE_EAGER:
         from arena.services.calibration import calibration_missing, calibration_request
 
         if calibration_missing(problem, meter=get_meter(settings.JUDGE_METER)):
             calibration_request(problem)
-    return changed
+    return PublishOutcome(changed=changed)
+
+
+def cases_expected_refresh(*, problem: Problem, cases: list[TestCase]) -> list[str]:
+    """Set the expected output of ``cases`` from the canonical reference, run in the sandbox:
+    expected outputs are never typed by hand. Returns what went wrong (the cases keep no
+    expected output then, and validation refuses the problem)."""
+    if not cases:
+        return []
+    canonical = problem.canonical_reference()
+    failures: list[str] = []
+    outputs: list[Any] = [None] * len(cases)
+    if canonical is None:
+        failures.append("no canonical reference: the expected outputs could not be computed")
+    else:
+        try:
+            outputs = reference_outputs(
+                source=canonical.source, signature=problem.signature, inputs=[case.input for case in cases],
+                time_limit_ms=problem.time_limit_ms * FRESH_TIME_MARGIN, label=problem.code,
+            )  # fmt: skip
+        except BankError as exc:
+            failures.append(str(exc))
+    for case, output in zip(cases, outputs, strict=True):
+        case.expected = output
+        case.save(update_fields=["expected"])
+    return failures
 
 
 def submissions_rejudge(*, problem: Problem | None = None, participant: Participant | None = None) -> int:

@@ -14,11 +14,16 @@ from arena.models import Campaign, Language, Participant, Problem, Submission, S
 class SubmissionRejected(ValueError):
     """The caller's fault: the message is safe to show, ``code`` is stable for API clients."""
 
-    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, *, status: int = 400, item: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.item = item  # which element of a batch (0-based), when the request was one
+
+    def for_item(self, index: int) -> SubmissionRejected:
+        """The same error, naming the batch element it is about."""
+        return SubmissionRejected(self.code, f"item {index}: {self.message}", status=self.status, item=index)
 
 
 LANGUAGE_ALIASES = (
@@ -61,7 +66,12 @@ def submissions_create(
 ) -> list[Submission]:
     """Store a batch all or nothing: every draft must be valid and the queue cap must have room
     for all of them. Each is queued for judging once the rows are committed."""
-    languages = [_draft_language(draft) for draft in drafts]
+    languages = []
+    for index, draft in enumerate(drafts):
+        try:
+            languages.append(_draft_language(draft))
+        except SubmissionRejected as exc:
+            raise exc.for_item(index) if len(drafts) > 1 or campaign is not None else exc from None
     _queue_room_check(participant=participant, wanted=len(drafts))
     cases_total: dict[int, int] = {}
     created = []

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from io import StringIO
+from typing import Any
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from arena.models import Participant, Problem, ReferenceCost, Submission
@@ -45,3 +50,81 @@ def test_rejudge_action(curator_client: Client, two_sum: Problem, contestant: Pa
 def test_a_contestant_cannot_open_the_admin(client: Client, contestant: Participant) -> None:
     client.force_login(contestant.user)
     assert client.get("/admin/arena/problem/").status_code == 302
+
+
+def _form_data(form: Any, data: dict[str, Any]) -> None:
+    """What the browser would post for a Django form as rendered (its current values)."""
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        value = form[name].value()
+        if isinstance(value, dt.datetime):
+            data[f"{key}_0"], data[f"{key}_1"] = value.date().isoformat(), value.time().isoformat()
+        elif isinstance(value, bool):
+            if value:
+                data[key] = "on"
+        elif value is not None:
+            data[key] = value.pk if hasattr(value, "pk") else value
+
+
+def change_form_post_data(client: Client, url: str) -> dict[str, Any]:
+    """The change page's forms, inlines included, as the browser would post them unchanged."""
+    context = client.get(url).context
+    data: dict[str, Any] = {}
+    _form_data(context["adminform"].form, data)
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        _form_data(formset.management_form, data)
+        for form in formset.forms:
+            _form_data(form, data)
+    return data
+
+
+def test_a_problem_added_in_the_admin_is_unpublished_until_it_passes_validation(
+    curator_client: Client, two_sum: Problem
+) -> None:
+    data = change_form_post_data(curator_client, f"/admin/arena/problem/{two_sum.pk}/change/")
+    data = {key: value for key, value in data.items() if not key.startswith("cases-")}
+    data.update({"cases-TOTAL_FORMS": 0, "cases-INITIAL_FORMS": 0, "references-INITIAL_FORMS": 0})
+    data = {key: value for key, value in data.items() if not key.endswith("-id") and not key.endswith("-problem")}
+    data.update({"code": "two-sum-copy", "title": "Two Sum, again", "statement": "Find two.\r\nReturn them.\rNow."})
+    response = curator_client.post("/admin/arena/problem/add/", data, follow=True)
+    assert response.status_code == 200
+    copy = Problem.objects.get(code="two-sum-copy")
+    assert not copy.is_public and b"unpublished until it passes validation" in response.content
+    assert copy.statement == "Find two.\nReturn them.\nNow.", "statements are stored with \\n line ends"
+    assert copy.references.count() == 3
+
+
+def test_publish_validates_first_and_refuses_a_wrong_expected_answer(curator_client: Client, two_sum: Problem) -> None:
+    Problem.objects.filter(pk=two_sum.pk).update(is_public=False)
+    sample = two_sum.sample_cases().first()
+    assert sample is not None
+    sample.expected = [0, 0]  # typed by hand, wrong
+    sample.save()
+    response = curator_client.post(
+        "/admin/arena/problem/", {"action": "publish", "_selected_action": [two_sum.pk]}, follow=True
+    )
+    assert b"not published, validation failed" in response.content
+    two_sum.refresh_from_db()
+    assert not two_sum.is_public
+    with pytest.raises(CommandError, match="validation failed"):
+        call_command("publish", "two-sum", stdout=StringIO(), stderr=StringIO())
+    two_sum.refresh_from_db()
+    assert not two_sum.is_public
+
+    # Editing the case in the admin: the expected output comes from the canonical reference.
+    url = f"/admin/arena/problem/{two_sum.pk}/change/"
+    data = change_form_post_data(curator_client, url)
+    index = next(i for i in range(100) if str(data.get(f"cases-{i}-id")) == str(sample.pk))
+    data[f"cases-{index}-input"] = "[[1, 5, 9, 2], 11]"
+    data["cases-0-expected"] = "[0, 0]"  # a read-only field: whatever is posted is ignored
+    response = curator_client.post(url, data, follow=True)
+    assert b"expected output(s) computed by the canonical reference" in response.content, response.content[-3000:]
+    sample.refresh_from_db()
+    assert sample.input == [[1, 5, 9, 2], 11] and sample.expected == [2, 3]
+    response = curator_client.post(
+        "/admin/arena/problem/", {"action": "publish", "_selected_action": [two_sum.pk]}, follow=True
+    )
+    assert b"1 problem(s) published" in response.content
+    two_sum.refresh_from_db()
+    assert two_sum.is_public

@@ -25,6 +25,33 @@ def test_problem_list_filters_and_detail_has_what_an_agent_needs(client: Client,
     assert "<script" not in detail["statement_html"]
 
 
+def test_an_unknown_filter_value_is_a_400_not_an_empty_list(client: Client, two_sum: Problem) -> None:
+    response = client.get("/api/problems/?difficulty=extreme")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_difficulty" and "easy, medium, hard" in error["message"]
+    v2 = client.get("/api/v2/problems?difficulty=extreme")
+    assert v2.status_code == 400 and "difficulty must be one of" in v2.json()["error"]["message"]
+    assert client.get("/?difficulty=extreme").status_code == 200, "the page ignores it, as before"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/api/submissions/", "/api/submissions", "/api/v2/submission", "/api/v2/submission/"])
+def test_post_works_with_and_without_the_trailing_slash(
+    client: Client, two_sum: Problem, model_token: str, path: str
+) -> None:
+    item = {"problem": "two-sum", "language": "PY3", "source": TWO_SUM_OK}
+    if "/v2/" in path:  # the v2 API takes a form
+        form = {"problem_code": "two-sum", "language": "PY3", "source": TWO_SUM_OK}
+        response = client.post(path, form, **auth(model_token))
+    else:
+        response = client.post(path, item, content_type="application/json", **auth(model_token))
+    assert response.status_code in (200, 201), response.content
+    assert Submission.objects.count() == 1
+    assert client.get("/api/problems", **auth(model_token)).json()[0]["code"] == "two-sum"
+    assert client.get("/api/nope").status_code == 404
+
+
 def test_unknown_problem_is_a_json_404(client: Client, db: None) -> None:
     response = client.get("/api/problems/nope/")
     assert response.status_code == 404
@@ -135,6 +162,11 @@ def test_batch_submissions_are_all_or_nothing(client: Client, two_sum: Problem, 
     bad = {"problem": "missing", "language": "PY3", "source": TWO_SUM_OK}
     response = client.post("/api/submissions/batch/", [good, bad], content_type="application/json", **auth(model_token))
     assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": "not_found",
+        "message": "item 1: No problem with code 'missing'.",
+        "item": 1,
+    }
     assert Submission.objects.count() == 0
     response = client.post(
         "/api/submissions/batch/", [good, good], content_type="application/json", **auth(model_token)

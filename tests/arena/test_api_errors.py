@@ -169,9 +169,14 @@ def test_a_json_body_is_a_json_415_on_v2(client: Client, two_sum: Problem, model
 )
 def test_strings_must_be_strings(client: Client, two_sum: Problem, model_token: str, change: dict[str, Any]) -> None:
     good = {"problem": "two-sum", "language": "PY3", "source": TWO_SUM_OK}
-    for path, body in (("/api/submissions/", {**good, **change}), ("/api/submissions/batch/", [{**good, **change}])):
+    for path, body in (
+        ("/api/submissions/", {**good, **change}),
+        ("/api/submissions/batch/", [good, {**good, **change}]),
+    ):
         response = client.post(path, body, content_type="application/json", **auth(model_token))
-        assert (next(iter(change))) in native_error(response, 400, "invalid")
+        message = native_error(response, 400, "invalid")
+        assert next(iter(change)) in message
+        assert message.startswith("item 1: ") == path.endswith("batch/"), "a batch error names its item"
     assert Submission.objects.count() == 0
 
 
@@ -199,7 +204,7 @@ def test_unknown_native_paths_are_a_json_404(client: Client, db: None, path: str
     native_error(client.get(path), 404, "not_found")
 
 
-@pytest.mark.parametrize("path", ["/api/v2/nope", "/api/v2/problems/", "/api/v2/submission/abc"])
+@pytest.mark.parametrize("path", ["/api/v2/nope", "/api/v2/problems/extra", "/api/v2/submission/abc"])
 def test_unknown_v2_paths_are_a_json_404_in_the_v2_envelope(client: Client, db: None, path: str) -> None:
     v2_error(client.get(path), 404)
 

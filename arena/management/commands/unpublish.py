@@ -19,5 +19,5 @@ class Command(BaseCommand):
             problem = Problem.objects.filter(code=code).first()
             if problem is None:
                 raise CommandError(f"no problem {code!r}")
-            changed = problem_publish(problem=problem, public=False)
+            changed = problem_publish(problem=problem, public=False).changed
             self.stdout.write(f"{code}: {'unpublished' if changed else 'unchanged'}")
