@@ -146,7 +146,7 @@ class ProblemListApi(APIView):
             OpenApiParameter("search", str, description="In the code and the title."),
             OpenApiParameter("tag", str),
         ],
-        responses=ProblemSummarySerializer(many=True),
+        responses={200: ProblemSummarySerializer(many=True), **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
         problems = problem_list(
