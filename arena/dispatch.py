@@ -6,11 +6,14 @@ happen at call time (`arena.services.judging` imports this module too).
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -64,6 +67,67 @@ def calibrate_later(problem_id: int) -> None:
             logger.exception("could not send the calibration of problem %s to the broker", problem_id)
         return
     _calibration_pool().submit(_calibrate_in_process, problem_id)
+
+
+class TrialUnavailable(Exception):
+    """No judge answered a run in time (busy, or down): the caller may simply try again."""
+
+
+_trial_slots: threading.BoundedSemaphore | None = None
+TRIAL_REPLY_PREFIX = "trial-reply:"
+
+
+def trial(payload: dict[str, Any], *, timeout_s: float) -> list[dict[str, Any]]:
+    """Run a trial (judge/trial.py) where judging runs and wait for its result: on a judge host
+    through the broker (the answer comes back on a Redis list of its own), or in this process,
+    at most JUDGE_THREADS at a time, in embedded mode."""
+    if settings.JUDGE_BACKEND == "celery":
+        import redis
+
+        from arena.tasks import run_trial
+
+        reply = f"{TRIAL_REPLY_PREFIX}{uuid.uuid4().hex}"
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=timeout_s + 5)
+        try:
+            # expires: a run nobody waits for any more is dropped, not run late.
+            run_trial.apply_async(args=(payload, reply), queue="judge", expires=timeout_s)
+            answer = client.blpop([reply], timeout=max(1, math.ceil(timeout_s)))
+        finally:
+            client.close()
+        if answer is None:
+            raise TrialUnavailable(f"no judge answered within {timeout_s:.0f} s")
+        body = json.loads(answer[1])
+        if "error" in body:
+            raise TrialUnavailable(f"the judge failed: {body['error']}")
+        results: list[dict[str, Any]] = body["results"]
+        return results
+    from judge.trial import trial_run
+
+    global _trial_slots
+    with _pool_lock:
+        if _trial_slots is None:
+            _trial_slots = threading.BoundedSemaphore(max(1, settings.JUDGE_THREADS))
+        slots = _trial_slots
+    if not slots.acquire(timeout=timeout_s):
+        raise TrialUnavailable(f"every judge thread was busy for {timeout_s:.0f} s")
+    try:
+        return trial_run(payload)
+    finally:
+        slots.release()
+
+
+def trial_reply(reply: str, body: dict[str, Any]) -> None:
+    """A judge host's answer to ``trial``: pushed where the waiting request pops it."""
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=10)
+    try:
+        pipe = client.pipeline()
+        pipe.rpush(reply, json.dumps(body))
+        pipe.expire(reply, 120)  # nobody waiting any more: gone soon
+        pipe.execute()
+    finally:
+        client.close()
 
 
 _calibrations: ThreadPoolExecutor | None = None

@@ -8,6 +8,7 @@ understood after it, and `CELERY_TASK_ROUTES` sends `judge.tasks.*` to the "judg
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 
@@ -40,6 +41,23 @@ def calibrate_problem(problem_id: int) -> int:
     from arena.services.curation import problem_calibrate_and_announce
 
     return problem_calibrate_and_announce(problem_id=problem_id)
+
+
+@shared_task(name="judge.tasks.run_trial", acks_late=False)
+def run_trial(payload: dict[str, Any], reply: str) -> int:
+    """A contestant's run (samples or custom input), answered on the Redis list ``reply``. Not
+    acknowledged late: a run lost with its worker is simply run again by its author."""
+    from arena.dispatch import trial_reply
+    from judge.trial import trial_run
+
+    try:
+        results = trial_run(payload)
+    except Exception as exc:  # the judge's fault (no sandbox...): the waiting request says so now
+        logger.exception("run failed")
+        trial_reply(reply, {"error": type(exc).__name__})
+        return 0
+    trial_reply(reply, {"results": results})
+    return len(results)
 
 
 @shared_task(name="judge.tasks.sweep_stuck")

@@ -56,3 +56,9 @@ class TokenCreateThrottle(FairUseThrottle):
 
 class CampaignCreateThrottle(FairUseThrottle):
     action = throttling.CAMPAIGN_CREATE
+
+
+class RunThrottle(FairUseThrottle):
+    """Runs (samples or custom input) have their own budget: they are no submissions."""
+
+    action = throttling.RUN

@@ -10,6 +10,7 @@ urlpatterns = [
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("problems/", views.ProblemListApi.as_view(), name="api-problem-list"),
     path("problems/<slug:code>/", views.ProblemDetailApi.as_view(), name="api-problem-detail"),
+    path("problems/<slug:code>/run/", views.RunApi.as_view(), name="api-problem-run"),
     path("submissions/", views.SubmissionListCreateApi.as_view(), name="api-submission-list"),
     path("submissions/batch/", views.SubmissionBatchCreateApi.as_view(), name="api-submission-batch"),
     path("submissions/<int:submission_id>/", views.SubmissionDetailApi.as_view(), name="api-submission-detail"),

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from arena.api.errors import flatten_detail
 from arena.api.fields import StrictCharField, StrictSlugField
 from arena.api.schema import error_responses
-from arena.api.throttles import CampaignCreateThrottle, SubmissionThrottle, TokenCreateThrottle
+from arena.api.throttles import CampaignCreateThrottle, RunThrottle, SubmissionThrottle, TokenCreateThrottle
 from arena.models import ApiToken, Campaign, Language, Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors.campaigns import campaign_report
@@ -24,6 +24,7 @@ from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import access_submission, submission_list, submission_state
 from arena.services.campaigns import campaign_create, campaign_submit
 from arena.services.participants import participant_for_user, token_create, token_revoke
+from arena.services.runs import RunRequest, code_run
 from arena.services.submissions import SubmissionDraft, SubmissionRejected, submission_create, submissions_create
 
 MAX_BATCH = 50
@@ -161,6 +162,37 @@ class ProblemDetailApi(APIView):
     @extend_schema(responses=ProblemDetailSerializer)
     def get(self, request: Request, code: str) -> Response:
         return Response(ProblemDetailSerializer(_problem_or_404(code)).data)
+
+
+class RunInputSerializer(serializers.Serializer):
+    language = StrictCharField(max_length=32)
+    inputs = serializers.JSONField(
+        required=False, allow_null=True, default=None,
+        help_text="Custom inputs (at most 10): each a list of positional arguments or an object keyed by "
+        "parameter name. Omitted or null: the problem's samples.",
+    )  # fmt: skip
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {**super().get_fields(), "source": StrictCharField(trim_whitespace=False, allow_blank=True)}
+
+
+class RunApi(APIView):
+    """Run code on the samples or on custom inputs: stdout/stderr, the return value, and for
+    samples expected vs got. No submission, no efficiency measurement, its own rate limit."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [RunThrottle]
+
+    @extend_schema(request=RunInputSerializer, responses={200: OpenApiTypes.OBJECT, **error_responses(404)})
+    def post(self, request: Request, code: str) -> Response:
+        problem = _problem_or_404(code)
+        data = RunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = RunRequest(
+            problem=problem, language=data.validated_data["language"], source=data.validated_data["source"],
+            inputs=data.validated_data["inputs"],
+        )  # fmt: skip
+        return Response(code_run(participant=_participant(request), request=run))
 
 
 class SubmissionListCreateApi(APIView):

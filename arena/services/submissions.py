@@ -69,7 +69,7 @@ def submissions_create(
     languages = []
     for index, draft in enumerate(drafts):
         try:
-            languages.append(_draft_language(draft))
+            languages.append(draft_language_check(draft))
         except SubmissionRejected as exc:
             raise exc.for_item(index) if len(drafts) > 1 or campaign is not None else exc from None
     _queue_room_check(participant=participant, wanted=len(drafts))
@@ -91,7 +91,7 @@ def submissions_create(
     return created
 
 
-def _draft_language(draft: SubmissionDraft) -> str:
+def draft_language_check(draft: SubmissionDraft) -> str:
     """The draft's language key, once its source passes the size and content rules."""
     language_key = language_resolve(draft.language)
     source = draft.source

@@ -44,6 +44,7 @@ class Action:
 
 
 SUBMIT = Action("submissions", "submit", "submit-ip")
+RUN = Action("runs", "run", "run-ip")
 SIGNUP = Action("sign-ups", None, "signup-ip")
 TOKEN_CREATE = Action("new API tokens", "token-create", "token-create-ip")
 CAMPAIGN_CREATE = Action("new campaigns", "campaign-create", "campaign-create-ip")

@@ -229,7 +229,12 @@ FAIR_USE_RATES = {
     "token-create-ip": env_rate("TOKEN_CREATE_RATE_PER_IP", "30/hour"),
     "campaign-create": env_rate("CAMPAIGN_CREATE_RATE", "10/hour"),
     "campaign-create-ip": env_rate("CAMPAIGN_CREATE_RATE_PER_IP", "30/hour"),
+    # "Run" (samples or custom input, no submission): its own budget, each run counts once.
+    "run": env_rate("RUN_RATE", "20/min"),
+    "run-ip": env_rate("RUN_RATE_PER_IP", "60/min"),
 }
+# The longest a request waits for a run's result from the judge (then a 503: try again).
+RUN_WAIT_MAX_S = env_int("RUN_WAIT_MAX_S", 60, minimum=5)
 CAMPAIGN_MAX_PER_PARTICIPANT = env_int("CAMPAIGN_MAX_PER_PARTICIPANT", 100, minimum=1)
 
 # --- Celery ----------------------------------------------------------------------------
@@ -261,6 +266,7 @@ CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_ROUTES = {
     "judge.tasks.judge_submission": {"queue": "judge"},
     "arena.tasks.calibrate_problem": {"queue": "judge"},  # measured where the judging happens
+    "judge.tasks.run_trial": {"queue": "judge"},
     "judge.tasks.sweep_stuck": {"queue": "maintenance"},
     "arena.tasks.snapshot_leaderboard": {"queue": "maintenance"},
 }

@@ -120,6 +120,22 @@ def test_submission_is_judged_by_the_worker_and_streamed_live(stack: dict[str, A
     assert "judge.tasks.judge_submission" in (stack["var"] / "worker.log").read_text()
 
 
+def test_a_run_is_answered_by_the_judge_worker(stack: dict[str, Any]) -> None:
+    """The web process has no jail of its own here: the run crosses the broker and comes back."""
+    source = 'print("hello from the jail")\n' + SLOW_START_OK.replace("time.sleep(1.0)", "")
+    response = requests.post(
+        f"{stack['url']}/api/problems/two-sum/run/",
+        json={"language": "PY3", "source": source, "inputs": [[[2, 7, 11], 9]]},
+        headers={"Authorization": f"Bearer {stack['token']}"},
+        timeout=90,
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["verdict"] == "OK" and report["cases"][0]["output"] == [0, 1]
+    assert report["cases"][0]["stdout"] == "hello from the jail\n"
+    assert "judge.tasks.run_trial" in (stack["var"] / "worker.log").read_text()
+
+
 def test_the_leaderboard_feed_announces_the_change(stack: dict[str, Any]) -> None:
     headers = {"Authorization": f"Bearer {stack['token']}"}
     ws_url = stack["url"].replace("http://", "ws://") + "/ws/leaderboard/"
