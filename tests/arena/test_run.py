@@ -137,14 +137,14 @@ def test_a_compile_error_and_an_empty_source(client: Client, two_sum: Problem, c
 
 
 def test_run_needs_a_login_and_a_published_problem(client: Client, two_sum: Problem, contestant_token: str) -> None:
-    assert client.post(RUN, {"language": "PY3", "source": TWO_SUM_OK}, content_type="application/json").status_code == 401
+    assert (
+        client.post(RUN, {"language": "PY3", "source": TWO_SUM_OK}, content_type="application/json").status_code == 401
+    )
     Problem.objects.filter(pk=two_sum.pk).update(is_public=False)
     assert run(client, contestant_token, TWO_SUM_OK).status_code == 404
 
 
-def test_runs_have_their_own_budget(
-    client: Client, two_sum: Problem, contestant_token: str, settings: Any
-) -> None:
+def test_runs_have_their_own_budget(client: Client, two_sum: Problem, contestant_token: str, settings: Any) -> None:
     settings.FAIR_USE_RATES = {**settings.FAIR_USE_RATES, "run": parse_rate("2/min"), "submit": parse_rate("1/min")}
     assert run(client, contestant_token, TWO_SUM_OK).status_code == 200
     assert run(client, contestant_token, TWO_SUM_OK, path=RUN.rstrip("/")).status_code == 200, "no trailing slash"
