@@ -85,9 +85,19 @@ def _error_text(kind: str, record: CaseError, *, hidden_feedback: str = "error-t
     return "Runtime error on a performance input."
 
 
-def _wrong_text(kind: str, case: CaseSpec, got: Any) -> str:
+def call_text(args: list[Any], signature: dict[str, Any], limit: int = 300) -> str:
+    """Arguments as the problem page shows them: ``nums = [3, 8], target = 11`` (cut to ``limit``)."""
+    names = [str(param.get("name", f"arg{i}")) for i, param in enumerate(signature.get("params", []))]
+    if not isinstance(args, list) or len(args) != len(names):
+        return short_repr(args, limit)
+    text = ", ".join(f"{name} = {short_repr(value, limit)}" for name, value in zip(names, args))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _wrong_text(kind: str, case: CaseSpec, got: Any, signature: dict[str, Any]) -> str:
     if kind == "sample":
-        return f"Input: {short_repr(case.args)}\nExpected: {short_repr(case.expected)}\nGot: {short_repr(got)}"
+        shown = call_text(case.args, signature)
+        return f"Input: {shown}\nExpected: {short_repr(case.expected)}\nGot: {short_repr(got)}"
     if kind == "hidden":
         return "Wrong answer on a hidden test."
     return "Wrong answer on a performance input."
@@ -156,7 +166,7 @@ def case_outcome(
         outcome.verdict, outcome.message = Verdict.MLE, _memory_text(job)
     elif isinstance(record, CaseAnswer):
         if not outputs_match(job.checker, case.args, record.output, case.expected):
-            outcome.verdict, outcome.message = Verdict.WA, _wrong_text(case.kind, case, record.output)
+            outcome.verdict, outcome.message = Verdict.WA, _wrong_text(case.kind, case, record.output, job.signature)
     elif isinstance(record, CaseError):
         outcome.verdict, outcome.message = (
             Verdict.RTE,

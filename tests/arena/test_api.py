@@ -73,6 +73,8 @@ def test_submit_and_read_back_the_verdict(client: Client, two_sum: Problem, mode
     assert detail["verdict"] == "AC"
     assert detail["time_ms"] is not None and detail["memory_kb"] > 0
     assert len(detail["cases"]) == detail["cases_total"] > 2
+    assert detail["memory_kb"] == max(case["memory_kb"] for case in detail["cases"]), "the summary is the cases' peak"
+    assert detail["time_ms"] == pytest.approx(sum(case["time_ms"] for case in detail["cases"]), abs=0.01)
     assert detail["cost_meter"] == "cpu"
     assert 0.0 <= detail["es"] <= 1.0 and 0.0 <= detail["beyond"] <= 1.0
     assert detail["stream"].startswith("/ws/submission/")

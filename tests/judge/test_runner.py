@@ -40,6 +40,7 @@ def test_wrong_answer_on_a_sample_shows_input_expected_and_got() -> None:
     outcome = run(method("return a - b"))
     assert outcome.verdict == "WA"
     assert "Expected: 11" in outcome.message and "Got: -9" in outcome.message
+    assert "Input: a = 1, b = 10" in outcome.message, "the input as the problem page shows it"
 
 
 def test_wrong_answer_on_a_hidden_case_reveals_nothing() -> None:
