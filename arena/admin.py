@@ -7,11 +7,13 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from arena.models import (
     ApiToken,
+    CurationTask,
     LeaderboardSnapshot,
     Participant,
     Problem,
@@ -22,13 +24,8 @@ from arena.models import (
     TestCase,
 )
 from arena.rendering import render_statement
-from arena.services.curation import (
-    cases_expected_refresh,
-    problem_calibrate,
-    problem_publish,
-    problem_scale,
-    problem_validate,
-)
+from arena.services.curation import cases_expected_refresh, problem_publish
+from arena.services.curation_tasks import curation_task_request
 from arena.services.rotation import performance_inputs_rotate
 from arena.services.submissions import submission_rejudge
 
@@ -84,28 +81,31 @@ class ProblemAdmin(admin.ModelAdmin):
     def statement_preview(self, problem: Problem) -> SafeString:
         return format_html("<div class='statement'>{}</div>", SafeString(render_statement(problem.statement)))
 
-    @admin.action(description="Validate (references, fresh generator cases, samples, statement)")
-    def validate(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
+    def _queue(self, request: HttpRequest, queryset: QuerySet[Problem], kind: str) -> None:
+        """Long work runs as a background task (progress and result under "Curation tasks");
+        in eager mode it has finished by now and its result is shown at once."""
         for problem in queryset:
-            report = problem_validate(problem=problem, seeds=2)
-            if report.failures:
-                problem_publish(problem=problem, public=False)
+            task = curation_task_request(problem=problem, kind=kind, user=request.user)
+            task.refresh_from_db()
+            if task.status == CurationTask.Status.QUEUED or task.status == CurationTask.Status.RUNNING:
+                url = reverse("admin:arena_curationtask_change", args=[task.pk])
                 self.message_user(
-                    request, f"{problem.code}: rejected and unpublished — {'; '.join(report.failures)[:500]}",
-                    level=messages.ERROR,
+                    request, format_html("{}: {} queued — <a href='{}'>progress and result</a>",
+                                         problem.code, task.get_kind_display(), url),
                 )  # fmt: skip
             else:
+                level = messages.SUCCESS if task.status == CurationTask.Status.DONE else messages.ERROR
                 self.message_user(
-                    request,
-                    f"{problem.code}: ok — {report.cases} cases, {report.references} references, "
-                    f"slowest/fastest {report.ratio:.1f}x",
+                    request, f"{problem.code}: {task.get_kind_display()}: {task.result[:600]}", level=level
                 )
+
+    @admin.action(description="Validate (references, fresh generator cases, samples, statement)")
+    def validate(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
+        self._queue(request, queryset, CurationTask.Kind.VALIDATE)
 
     @admin.action(description="Scale: find performance inputs by doubling the generator scale")
     def scale(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
-        for problem in queryset:
-            report = problem_scale(problem=problem)  # the configured meter, default bounds
-            self.message_user(request, f"{problem.code}: scale {report.scale} ({report.stopped_because})")
+        self._queue(request, queryset, CurationTask.Kind.SCALE)
 
     @admin.action(description="Rotate the secret performance inputs (then calibrate)")
     def rotate_performance_inputs(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
@@ -123,28 +123,13 @@ class ProblemAdmin(admin.ModelAdmin):
                     "dropped, calibrate again",
                 )
 
-    @admin.action(description="Calibrate references on this judge host")
+    @admin.action(description="Calibrate references")
     def calibrate(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
-        for problem in queryset:
-            report = problem_calibrate(problem=problem)
-            costs = ", ".join(f"{r['cost']:.1f} {r['unit']} (cluster {r['cluster']})" for r in report.rows)
-            self.message_user(request, f"{problem.code} on {report.host}: {costs}")
-            for failure in report.failures:
-                self.message_user(request, f"{problem.code}: {failure}", level=messages.WARNING)
+        self._queue(request, queryset, CurationTask.Kind.CALIBRATE)
 
     @admin.action(description="Publish (validates first; refused on failure)")
     def publish(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
-        published = 0
-        for problem in queryset:
-            outcome = problem_publish(problem=problem, public=True)
-            if outcome.failures:
-                self.message_user(
-                    request, f"{problem.code}: not published, validation failed — {'; '.join(outcome.failures)[:500]}",
-                    level=messages.ERROR,
-                )  # fmt: skip
-            else:
-                published += outcome.changed
-        self.message_user(request, f"{published} problem(s) published.")
+        self._queue(request, queryset, CurationTask.Kind.PUBLISH)
 
     @admin.action(description="Unpublish")
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
@@ -158,6 +143,34 @@ class ProblemAdmin(admin.ModelAdmin):
             for s in Submission.objects.filter(problem__in=queryset, status=Submission.Status.DONE)
         )
         self.message_user(request, f"{count} submission(s) queued for rejudging.")
+
+
+@admin.register(CurationTask)
+class CurationTaskAdmin(admin.ModelAdmin):
+    """Validate, scale, calibrate and publish jobs: queued by the problem actions, run in the background."""
+
+    list_display = ("id", "problem", "kind", "status", "progress_bar", "progress_text", "created_at", "finished_at")
+    list_filter = ("kind", "status")
+    search_fields = ("problem__code",)
+    readonly_fields = ("problem", "kind", "status", "progress_bar", "progress_text", "result_text", "requested_by",
+                       "created_at", "started_at", "finished_at")  # fmt: skip
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Progress")
+    def progress_bar(self, task: CurationTask) -> SafeString:
+        percent = round(task.progress * 100)
+        return format_html("<progress max='100' value='{}' aria-label='{}% done'></progress> {}%", percent, percent,
+                           percent)  # fmt: skip
+
+    @admin.display(description="Result")
+    def result_text(self, task: CurationTask) -> SafeString:
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", task.result or "—")
 
 
 @admin.register(Participant)

@@ -130,6 +130,38 @@ def trial_reply(reply: str, body: dict[str, Any]) -> None:
         client.close()
 
 
+def curation_later(task_id: int) -> None:
+    """Run a curator's task (arena/services/curation_tasks.py) in the background, where the
+    judging happens: a Celery task on the judge queue, the embedded calibration thread, or inline
+    in eager mode (tests)."""
+    if settings.JUDGE_BACKEND == "celery":
+        from arena.tasks import run_curation_task
+
+        try:
+            run_curation_task.apply_async(args=(task_id,), queue="judge")
+        except Exception:  # the row stays queued; sending it again from the admin is safe
+            logger.exception("could not send curation task %s to the broker", task_id)
+        return
+    if settings.JUDGE_EAGER:
+        _curate_in_process(task_id, own_connection=False)
+        return
+    _calibration_pool().submit(_curate_in_process, task_id)
+
+
+def _curate_in_process(task_id: int, *, own_connection: bool = True) -> None:
+    from arena.services.curation_tasks import curation_task_run
+
+    if own_connection:
+        close_old_connections()
+    try:
+        curation_task_run(task_id=task_id)
+    except Exception:
+        logger.exception("curation task %s failed", task_id)
+    finally:
+        if own_connection:
+            close_old_connections()
+
+
 _calibrations: ThreadPoolExecutor | None = None
 
 

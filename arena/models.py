@@ -362,3 +362,37 @@ class LeaderboardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} standings at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class CurationTask(models.Model):
+    """A curator's long job on one problem (validate, scale, calibrate, publish), run in the
+    background with its progress and result shown in the admin: never inside a web request."""
+
+    class Kind(models.TextChoices):
+        VALIDATE = "validate", "Validate"
+        SCALE = "scale", "Scale"
+        CALIBRATE = "calibrate", "Calibrate"
+        PUBLISH = "publish", "Validate, then publish"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"  # the task found problems (or crashed): see the result
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="curation_tasks")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.FloatField(default=0.0, help_text="0..1")
+    progress_text = models.CharField(max_length=200, blank=True)
+    result = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.problem.code} ({self.status})"

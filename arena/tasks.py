@@ -60,6 +60,14 @@ def run_trial(payload: dict[str, Any], reply: str) -> int:
     return len(results)
 
 
+@shared_task(name="arena.tasks.run_curation_task", acks_late=True)
+def run_curation_task(task_id: int) -> str:
+    """A curator's validate / scale / calibrate / publish job, with its progress on the row."""
+    from arena.services.curation_tasks import curation_task_run
+
+    return curation_task_run(task_id=task_id)
+
+
 @shared_task(name="judge.tasks.sweep_stuck")
 def sweep_stuck() -> list[int]:
     from arena.services.judging import submissions_requeue_stuck

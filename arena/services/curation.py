@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +32,12 @@ logger = logging.getLogger(__name__)
 
 FRESH_SCALES = (1, 4, 16)
 FRESH_TIME_MARGIN = 2  # see problem_validate
+# Told how far a long curation job is (0..1) and what it is doing (arena/services/curation_tasks.py).
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(share: float, text: str) -> None:
+    pass
 
 
 @dataclass
@@ -102,7 +109,9 @@ def _sanity(problem: Problem) -> list[str]:
     return problems
 
 
-def problem_validate(*, problem: Problem, seeds: int = 0, measure: bool = True) -> ValidationReport:
+def problem_validate(
+    *, problem: Problem, seeds: int = 0, measure: bool = True, on_progress: Progress = _no_progress
+) -> ValidationReport:
     """Every reference must agree with the stored expectations and the canonical reference on fresh
     generator cases; samples must match the canonical output; the statement must render."""
     stored = case_specs(problem, kinds=(TestCase.Kind.SAMPLE, TestCase.Kind.HIDDEN, TestCase.Kind.PERFORMANCE))
@@ -138,7 +147,9 @@ def problem_validate(*, problem: Problem, seeds: int = 0, measure: bool = True) 
     report.cases += len(fresh)
     meter = get_meter(settings.JUDGE_METER)
     perf = [c for c in stored if c.kind == TestCase.Kind.PERFORMANCE]
-    for reference in problem.references.all():
+    references = list(problem.references.all())
+    for index, reference in enumerate(references):
+        on_progress(index / max(1, len(references)), f"reference {index + 1} of {len(references)}: {reference.label}")
         # Samples and hidden cases: the problem's own limits, as contestants get them. Performance
         # inputs are sized to take the slowest reference about the limit (scale), and fresh cases
         # are random draws: there the references get FRESH_TIME_MARGIN x the limit, so a noisy
@@ -234,6 +245,7 @@ def problem_scale(
     store: bool = True,
     draws: int = 8,
     seed: int | None = None,
+    on_progress: Progress = _no_progress,
 ) -> ScaleReport:
     """Size the performance inputs for the configured meter: the largest generator scale (by
     doubling, from ``start`` or a sixteenth of the current one) at which the canonical
@@ -304,6 +316,8 @@ def problem_scale(
         return candidates[max(range(len(candidates)), key=lambda i: weights[i])]
 
     def measure(scale: int) -> ScaleStep:
+        done = len(report.steps)
+        on_progress(done / (done + 3), f"step {done + 1}: measuring scale {scale}")
         step = ScaleStep(scale)
         try:
             inputs = heaviest_draw(scale, step)
@@ -417,13 +431,16 @@ class CalibrationReport:
     failures: list[str] = field(default_factory=list)
 
 
-def problem_calibrate(*, problem: Problem, repeats: int | None = None) -> CalibrationReport:
+def problem_calibrate(
+    *, problem: Problem, repeats: int | None = None, on_progress: Progress = _no_progress
+) -> CalibrationReport:
     """Measure every reference on this host, cluster them, store costs, clusters and shares."""
     meter = get_meter(settings.JUDGE_METER)
     host = measurement_host(meter)
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
     report = CalibrationReport(problem.code, host)
     references = list(problem.references.all())
+    on_progress(0.05, f"measuring {len(references)} references")
     # One run of each reference in turn: a slow stretch of the host falls on all of them alike,
     # so it cannot reorder them (Beyond and DPS depend on their order and ratios).
     results = measure_interleaved(
@@ -470,14 +487,20 @@ def problem_calibrate(*, problem: Problem, repeats: int | None = None) -> Calibr
 def problem_calibrate_and_announce(*, problem_id: int) -> int:
     """Calibrate in the background, then give the submissions that waited for it their scores
     live (an "efficiency" event with the scores). Returns how many waited."""
-    from arena.events import submission_event
-
     problem = Problem.objects.filter(id=problem_id).first()
     if problem is None:
         return 0
     report = problem_calibrate(problem=problem)
     logger.info("calibrated %s on %s: %s references, %s failed", problem.code, report.host, len(report.rows),
                 len(report.failures))  # fmt: skip
+    return pending_scores_announce(problem)
+
+
+def pending_scores_announce(problem: Problem) -> int:
+    """Give the submissions that waited for a calibration their scores, live (an "efficiency"
+    event with the scores). Returns how many waited."""
+    from arena.events import submission_event
+
     waited = 0
     with transaction.atomic():
         for submission in Submission.objects.filter(
@@ -500,13 +523,13 @@ class PublishOutcome:
     failures: list[str] = field(default_factory=list)  # why publishing was refused
 
 
-def problem_publish(*, problem: Problem, public: bool) -> PublishOutcome:
+def problem_publish(*, problem: Problem, public: bool, on_progress: Progress = _no_progress) -> PublishOutcome:
     """Publish or unpublish. Publishing validates first (``problem_validate`` with fresh
     generator cases, no measurement) and refuses on any failure, so nothing unvalidated reaches
     contestants; a newly published problem gets its references measured in the background,
     before contestants' submissions need them. Unpublishing is immediate."""
     if public:
-        report = problem_validate(problem=problem, seeds=2, measure=False)
+        report = problem_validate(problem=problem, seeds=2, measure=False, on_progress=on_progress)
         if report.failures:
             return PublishOutcome(changed=False, failures=report.failures)
     changed = bool(Problem.objects.filter(id=problem.pk).exclude(is_public=public).update(is_public=public))

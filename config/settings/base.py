@@ -267,6 +267,7 @@ CELERY_TASK_ROUTES = {
     "judge.tasks.judge_submission": {"queue": "judge"},
     "arena.tasks.calibrate_problem": {"queue": "judge"},  # measured where the judging happens
     "judge.tasks.run_trial": {"queue": "judge"},
+    "arena.tasks.run_curation_task": {"queue": "judge"},
     "judge.tasks.sweep_stuck": {"queue": "maintenance"},
     "arena.tasks.snapshot_leaderboard": {"queue": "maintenance"},
 }

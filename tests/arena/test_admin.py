@@ -33,7 +33,7 @@ def test_validate_and_calibrate_actions(curator_client: Client, two_sum: Problem
     response = curator_client.post(
         "/admin/arena/problem/", {"action": "validate", "_selected_action": [two_sum.pk]}, follow=True
     )
-    assert b"two-sum: ok" in response.content.lower()
+    assert b"two-sum: validate: ok: " in response.content.lower()
     curator_client.post("/admin/arena/problem/", {"action": "calibrate", "_selected_action": [two_sum.pk]})
     assert ReferenceCost.objects.filter(reference__problem=two_sum).count() == 3
 
@@ -104,7 +104,7 @@ def test_publish_validates_first_and_refuses_a_wrong_expected_answer(curator_cli
     response = curator_client.post(
         "/admin/arena/problem/", {"action": "publish", "_selected_action": [two_sum.pk]}, follow=True
     )
-    assert b"not published, validation failed" in response.content
+    assert b"not published, validation failed" in response.content.lower()
     two_sum.refresh_from_db()
     assert not two_sum.is_public
     with pytest.raises(CommandError, match="validation failed"):
@@ -125,6 +125,30 @@ def test_publish_validates_first_and_refuses_a_wrong_expected_answer(curator_cli
     response = curator_client.post(
         "/admin/arena/problem/", {"action": "publish", "_selected_action": [two_sum.pk]}, follow=True
     )
-    assert b"1 problem(s) published" in response.content
+    assert b"validate, then publish: published" in response.content.lower()
     two_sum.refresh_from_db()
     assert two_sum.is_public
+
+
+def test_curation_actions_run_in_the_background_with_progress(
+    curator_client: Client, curator: Participant, two_sum: Problem, settings: Any
+) -> None:
+    """Outside eager mode the action only queues: the request returns at once, the task runs on
+    the background thread, and its progress and result are in the admin."""
+    from arena import dispatch
+    from arena.models import CurationTask
+
+    settings.JUDGE_EAGER = False
+    response = curator_client.post(
+        "/admin/arena/problem/", {"action": "validate", "_selected_action": [two_sum.pk]}, follow=True
+    )
+    assert b"validate queued" in response.content.lower()
+    task = CurationTask.objects.get()
+    pool = dispatch._calibration_pool()
+    pool.submit(lambda: None).result(timeout=300)  # one thread: queued behind the task
+    task.refresh_from_db()
+    assert task.status == CurationTask.Status.DONE and task.progress == 1.0, task.result
+    assert task.result.startswith("ok: ") and task.requested_by_id == curator.user.pk
+    page = curator_client.get(f"/admin/arena/curationtask/{task.pk}/change/")
+    assert page.status_code == 200 and b"ok: " in page.content and b"<progress" in page.content
+    assert curator_client.get("/admin/arena/curationtask/").status_code == 200

@@ -136,6 +136,29 @@ def test_a_run_is_answered_by_the_judge_worker(stack: dict[str, Any]) -> None:
     assert "judge.tasks.run_trial" in (stack["var"] / "worker.log").read_text()
 
 
+def test_a_curation_task_runs_on_the_judge_worker(stack: dict[str, Any]) -> None:
+    """An admin action only queues: the worker validates and leaves its result on the row."""
+    script = (
+        "from arena.models import Problem\n"
+        "from arena.services.curation_tasks import curation_task_request\n"
+        "print(curation_task_request(problem=Problem.objects.get(code='two-sum'), kind='validate').pk)\n"
+    )
+    task_id = int(manage(stack["env"], "shell", "-c", script).strip().splitlines()[-1])
+    with psycopg.connect(stack["env"]["DATABASE_URL"], autocommit=True) as db:
+        deadline = time.monotonic() + 120
+        row = None
+        while time.monotonic() < deadline:
+            row = db.execute(
+                "SELECT status, progress, result FROM arena_curationtask WHERE id = %s", (task_id,)
+            ).fetchone()
+            if row and row[0] in ("done", "failed"):
+                break
+            time.sleep(0.5)
+    assert row is not None and row[0] == "done" and row[1] == 1.0, row
+    assert row[2].startswith("ok: ")
+    assert "arena.tasks.run_curation_task" in (stack["var"] / "worker.log").read_text()
+
+
 def test_the_leaderboard_feed_announces_the_change(stack: dict[str, Any]) -> None:
     headers = {"Authorization": f"Bearer {stack['token']}"}
     ws_url = stack["url"].replace("http://", "ws://") + "/ws/leaderboard/"
