@@ -77,7 +77,8 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         else:
             login(request, participant.user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(_safe_next(request, reverse("problem-list")))
-    context = {"form": form, "next": request.GET.get("next", "")}
+    # Kept through a form with errors: the POST carries it in its hidden field, not in the URL.
+    context = {"form": form, "next": _safe_next(request, "")}
     return render(request, "frontend/signup.html", context, status=status)
 
 

@@ -40,6 +40,24 @@ def test_sign_up_log_in_and_submit(client: Client, two_sum: Problem) -> None:
     assert b"two-sum" in client.get("/submissions/").content
 
 
+def test_sign_up_keeps_next_through_a_form_with_errors(client: Client, two_sum: Problem) -> None:
+    page = client.get("/signup/?next=/problem/two-sum/").content.decode()
+    assert 'name="next" value="/problem/two-sum/"' in page
+    mismatch = {
+        "username": "newbie",
+        "password1": "Sturdy-pass-42",
+        "password2": "other-pass-42",
+        "next": "/problem/two-sum/",
+    }
+    page = client.post("/signup/", mismatch).content.decode()
+    assert 'name="next" value="/problem/two-sum/"' in page, "the destination survives the error"
+    fixed = {**mismatch, "password2": "Sturdy-pass-42"}
+    assert client.post("/signup/", fixed)["Location"] == "/problem/two-sum/"
+    elsewhere = {**fixed, "username": "other", "next": "https://evil.example/"}
+    client.logout()
+    assert "evil" not in client.post("/signup/", {**elsewhere, "password2": "x"}).content.decode()
+
+
 def test_a_rejected_submission_keeps_the_code_and_explains(
     client: Client, two_sum: Problem, contestant: Participant
 ) -> None:
