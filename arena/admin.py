@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -29,13 +32,98 @@ from arena.services.curation_tasks import curation_task_request
 from arena.services.rotation import performance_inputs_rotate
 from arena.services.submissions import submission_rejudge
 
+# A case's input or expected output larger than this is summarised with a download, never put
+# into a page (a bank problem's performance inputs are megabytes of JSON).
+INLINE_JSON_CHARS = 20_000
 
-class TestCaseInline(admin.TabularInline):
-    model = TestCase
-    extra = 0
-    fields = ("ordinal", "kind", "input", "expected")
-    # Expected outputs come from the canonical reference run in the sandbox (ProblemAdmin.save_formset).
-    readonly_fields = ("expected",)
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def _json_summary(value: Any, limit: int = 120) -> str:
+    """The JSON's start and its size: ``[[3, 8, 11, 4], 12] (18 B)``."""
+    text = json.dumps(value, separators=(", ", ": "))
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{shown} ({_size_text(len(text))})"
+
+
+def _size_text(size: int) -> str:
+    if size < 10_000:
+        return f"{size} B"
+    return f"{size / 1024:.0f} KB" if size < 10_000_000 else f"{size / 1048576:.1f} MB"
+
+
+@admin.register(TestCase)
+class TestCaseAdmin(admin.ModelAdmin):
+    """Every problem's cases, paginated; large inputs as a summary and a download."""
+
+    list_display = ("__str__", "problem", "ordinal", "kind", "input_summary", "expected_summary")
+    list_filter = ("kind", "problem")
+    search_fields = ("problem__code",)
+    list_select_related = ("problem",)
+    list_per_page = 50
+    readonly_fields = ("input_download", "expected_summary")
+
+    def get_fields(self, request: HttpRequest, obj: TestCase | None = None) -> list[str]:
+        fields = ["problem", "ordinal", "kind", "input", "input_download", "expected_summary"]
+        if obj is not None and _json_size(obj.input) > INLINE_JSON_CHARS:
+            fields.remove("input")  # too large for a browser: downloaded, replaced by the generator or the bank
+        return fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TestCase]:
+        return super().get_queryset(request).select_related("problem")
+
+    @admin.display(description="Input")
+    def input_summary(self, case: TestCase) -> str:
+        return _json_summary(case.input)
+
+    @admin.display(description="Expected (computed by the canonical reference)")
+    def expected_summary(self, case: TestCase) -> str:
+        return "—" if case.expected is None else _json_summary(case.expected)
+
+    @admin.display(description="Download")
+    def input_download(self, case: TestCase) -> SafeString:
+        if not case.pk:
+            return SafeString("—")
+        url = reverse("admin:arena_testcase_download", args=[case.pk])
+        size = _size_text(_json_size(case.input))
+        return format_html("<a href='{}'>input and expected output as JSON</a> (input: {})", url, size)
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:case_id>/download/",
+                self.admin_site.admin_view(self.download),
+                name="arena_testcase_download",
+            )
+        ]
+        return own + super().get_urls()
+
+    def download(self, request: HttpRequest, case_id: int) -> HttpResponse:
+        case = get_object_or_404(TestCase.objects.select_related("problem"), pk=case_id)
+        if not self.has_view_permission(request, case):
+            raise PermissionDenied
+        body = json.dumps({"problem": case.problem.code, "ordinal": case.ordinal, "kind": case.kind,
+                           "input": case.input, "expected": case.expected})  # fmt: skip
+        response = HttpResponse(body, content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{case.problem.code}-{case.ordinal}.json"'
+        return response
+
+    def save_model(self, request: HttpRequest, obj: TestCase, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "input" not in form.changed_data:
+            return
+        # Expected outputs are never typed by hand: the canonical reference computes them.
+        failures = cases_expected_refresh(problem=obj.problem, cases=[obj])
+        if not failures:
+            self.message_user(
+                request, f"Expected output computed by the canonical reference: {_json_summary(obj.expected)}"
+            )
+        for failure in failures:
+            self.message_user(request, f"{obj.problem.code}: {failure[:500]}", level=messages.ERROR)
+        if failures:
+            problem_publish(problem=obj.problem, public=False)
 
 
 class ReferenceInline(admin.StackedInline):
@@ -50,8 +138,8 @@ class ProblemAdmin(admin.ModelAdmin):
     list_filter = ("difficulty", "is_public")
     search_fields = ("code", "title")
     # Published only through the Publish action, which validates first.
-    readonly_fields = ("statement_preview", "bank_hash", "is_public")
-    inlines = [ReferenceInline, TestCaseInline]
+    readonly_fields = ("statement_preview", "cases_summary", "bank_hash", "is_public")
+    inlines = [ReferenceInline]
     actions = ["validate", "scale", "rotate_performance_inputs", "calibrate", "publish", "unpublish", "rejudge_all"]
 
     def save_model(self, request: HttpRequest, obj: Problem, form: Any, change: bool) -> None:
@@ -63,19 +151,17 @@ class ProblemAdmin(admin.ModelAdmin):
             )  # fmt: skip
         super().save_model(request, obj, form, change)
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        super().save_formset(request, form, formset, change)
-        if formset.model is not TestCase:
-            return
-        # Inlines are saved in order (references first), so the canonical is the one just saved.
-        edited = [case for case in formset.new_objects] + [case for case, _ in formset.changed_objects]
-        failures = cases_expected_refresh(problem=form.instance, cases=edited)
-        if edited and not failures:
-            self.message_user(request, f"{len(edited)} expected output(s) computed by the canonical reference.")
-        for failure in failures:
-            self.message_user(request, f"{form.instance.code}: {failure[:500]}", level=messages.ERROR)
-        if failures:
-            problem_publish(problem=form.instance, public=False)
+    @admin.display(description="Test cases")
+    def cases_summary(self, problem: Problem) -> SafeString:
+        if not problem.pk:
+            return SafeString("Add cases once the problem is saved.")
+        counts = {kind: 0 for kind in TestCase.Kind.values}
+        for kind in problem.cases.values_list("kind", flat=True):
+            counts[kind] = counts.get(kind, 0) + 1
+        url = reverse("admin:arena_testcase_changelist") + f"?problem__id__exact={problem.pk}"
+        add = reverse("admin:arena_testcase_add") + f"?problem={problem.pk}"
+        text = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+        return format_html("{} — <a href='{}'>view and edit them</a> · <a href='{}'>add one</a>", text, url, add)
 
     @admin.display(description="Statement preview")
     def statement_preview(self, problem: Problem) -> SafeString:
