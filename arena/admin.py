@@ -65,11 +65,11 @@ class TestCaseAdmin(admin.ModelAdmin):
     list_per_page = 50
     readonly_fields = ("input_download", "expected_summary")
 
-    def get_fields(self, request: HttpRequest, obj: TestCase | None = None) -> list[str]:
-        fields = ["problem", "ordinal", "kind", "input", "input_download", "expected_summary"]
+    def get_fields(self, request: HttpRequest, obj: TestCase | None = None) -> tuple[str, ...]:
         if obj is not None and _json_size(obj.input) > INLINE_JSON_CHARS:
-            fields.remove("input")  # too large for a browser: downloaded, replaced by the generator or the bank
-        return fields
+            # Too large for a browser: downloaded, replaced by the generator or the bank.
+            return ("problem", "ordinal", "kind", "input_download", "expected_summary")
+        return ("problem", "ordinal", "kind", "input", "input_download", "expected_summary")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TestCase]:
         return super().get_queryset(request).select_related("problem")
