@@ -1,7 +1,9 @@
 """A real headless Chromium (Debian's) driven by Playwright against the real server.
 
 Log in, submit a solution on a problem page, watch the verdict arrive live without a reload;
-the cost chart follows it live, and plotly.js is fetched only once a chart is in view.
+the cost chart follows it live, and plotly.js is fetched only once a chart is in view. Run code
+on the samples and on custom inputs without submitting; the editor keeps the code across a
+reload and lets the keyboard out.
 """
 
 from __future__ import annotations
@@ -10,13 +12,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Request, ViewportSize, sync_playwright
+from playwright.sync_api import Page, Request, ViewportSize, expect, sync_playwright
 
 from tests.live import base_env, free_port, manage, process, uvicorn_cmd, wait_healthy
 from tests.sources import TWO_SUM_OK
 
 # Correct, but slow to start (sleeping costs no CPU), so the page is open before the verdict exists.
 SLOW_START_OK = "import time\ntime.sleep(2)\n" + TWO_SUM_OK
+# Correct, prints, and takes a second per input, so a run is still going when the page is looked at.
+CHATTY_OK = """import sys
+import time
+time.sleep(1)
+class Solution:
+    def twoSum(self, nums, target):
+        print("looking at", nums, "for", target)
+        print("debug line", file=sys.stderr)
+        seen = {}
+        for j, v in enumerate(nums):
+            if target - v in seen:
+                return [seen[target - v], j]
+            seen[v] = j"""
 
 pytestmark = pytest.mark.browser
 
@@ -177,3 +192,149 @@ def test_a_problem_page_weighs_under_300_kb_until_its_chart_is_in_view(server: s
     assert any(PLOTLY in r.url for r in finished)
     print(f"problem page: {before} bytes before the chart is in view, {transferred()} after")  # for the report
     visitor.context.close()
+
+
+def open_two_sum(server: str, page: Page) -> None:
+    page.goto(f"{server}/problem/two-sum/")
+    page.wait_for_selector(".CodeMirror")
+
+
+def editor_code(page: Page) -> str:
+    return str(page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()"))
+
+
+def run_requests(page: Page) -> list[str]:
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url) if request.url.endswith("/run/") else None)
+    return seen
+
+
+def my_submission_count(page: Page, server: str) -> int:
+    response = page.request.get(f"{server}/api/submissions/?problem=two-sum")
+    assert response.ok, response.text()
+    return len(response.json())
+
+
+def test_run_on_the_samples_and_on_custom_input_without_submitting(server: str, page: Page) -> None:
+    log_in(server, page)
+    submissions_before = my_submission_count(page, server)
+    open_two_sum(server, page)
+    runs = run_requests(page)
+    page.evaluate("source => document.querySelector('.CodeMirror').CodeMirror.setValue(source)", CHATTY_OK)
+    page.click(".CodeMirror-code")
+    page.keyboard.press("Control+End")
+    page.keyboard.type("  # typed last")
+
+    page.click("#run-button")
+    expect(page.locator("#run-button")).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#run-button")).to_be_disabled()
+    expect(page.locator("#run-results .run-summary")).to_contain_text("All 2 samples passed", timeout=60_000)
+    expect(page.locator("#run-button")).to_be_enabled()
+    assert page.get_attribute("#run-results", "aria-live") == "polite"
+    cases = page.locator("#run-results li.run-case")
+    assert cases.count() == 2
+    assert page.locator("#run-results li.run-case[data-verdict='AC']").count() == 2
+    first = cases.nth(0)
+    statement_input = page.locator(".statement ~ .sample dd pre").first.inner_text()
+    assert first.locator("dd pre").nth(0).inner_text() == statement_input == "nums = [3, 8, 11, 4], target = 12"
+    assert first.locator("dt").all_inner_texts()[:3] == ["Input", "Expected", "Got"]
+    assert first.locator("dd pre").nth(1).inner_text() == first.locator("dd pre").nth(2).inner_text() == "[1, 3]"
+    assert first.locator("pre.run-stdout").text_content() == "looking at [3, 8, 11, 4] for 12\n"
+    assert first.locator("pre.run-stderr").text_content() == "debug line\n"
+    assert len(runs) == 1
+
+    # Custom input: prefilled with the first sample's arguments, one input a line.
+    page.check("#custom-toggle")
+    custom = page.locator("#custom-input")
+    expect(custom).to_be_visible()
+    assert custom.input_value() == "[[3, 8, 11, 4], 12]"
+    custom.fill('[[1, 2, 7], 9]\n\n{"target": 10, "nums": [5, 5]}')
+    page.click("#run-button")
+    expect(page.locator("#run-results .run-summary")).to_contain_text("returned on all 2 inputs", timeout=60_000)
+    second = page.locator("#run-results li.run-case").nth(1)
+    assert second.locator(".sample-head").inner_text().startswith("Input 2")
+    assert second.locator("dt").all_inner_texts()[:2] == ["Input", "Returned"]
+    assert second.locator("dd pre").nth(0).inner_text() == "nums = [5, 5], target = 10"
+    assert second.locator("dd pre").nth(1).inner_text() == "[0, 1]"
+    assert "Expected" not in page.inner_text("#run-results")
+    assert len(runs) == 2
+
+    # A line that is not JSON is named, and nothing is sent.
+    custom.fill("[[1, 2], 3]\n[[1, 2], 3")
+    page.click("#run-button")
+    error = page.locator("#custom-input-error")
+    expect(error).to_be_visible()
+    assert error.inner_text().startswith("Line 2 is not valid JSON")
+    assert custom.get_attribute("aria-invalid") == "true"
+    page.wait_for_timeout(300)
+    assert len(runs) == 2, "invalid JSON was sent"
+    # What only the server checks (the number of arguments) is shown beside the line too.
+    custom.fill("[[1, 2], 3]\n[[1, 2]]")
+    page.click("#run-button")
+    expect(error).to_have_text("Line 2: give 2 argument(s) (nums, target), as a list or an object by name.")
+    assert len(runs) == 3
+
+    assert my_submission_count(page, server) == submissions_before, "a run created a submission"
+
+    # The code outlives a reload: kept in localStorage, restored before the starter code.
+    typed = editor_code(page)
+    assert typed.endswith("  # typed last")
+    page.reload()
+    page.wait_for_selector(".CodeMirror")
+    assert editor_code(page) == typed
+    assert page.evaluate("localStorage.getItem('codearena:code:two-sum:PY3')") == typed
+
+    # Logged out meanwhile: the panel says so and links to the log-in page.
+    page.context.clear_cookies()
+    page.click("#run-button")
+    login = page.locator("#run-results .run-error a")
+    expect(login).to_have_text("Log in")
+    assert login.get_attribute("href") == "/login/?next=/problem/two-sum/"
+
+    # Reset to starter code replaces the kept code.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#reset-code")
+    starter = page.evaluate("JSON.parse(document.getElementById('starter-code').textContent).PY3")
+    assert editor_code(page) == starter
+    page.reload()
+    page.wait_for_selector(".CodeMirror")
+    assert editor_code(page) == starter
+
+
+def test_esc_then_tab_leaves_the_editor_and_ctrl_quote_runs(server: str, page: Page) -> None:
+    log_in(server, page)
+    open_two_sum(server, page)
+    field = page.locator(".CodeMirror textarea")
+    assert field.get_attribute("aria-label") == "Code editor"
+    assert "Esc then Tab leaves the editor." in page.inner_text("#editor-help")
+
+    page.click(".CodeMirror-code")
+    before = editor_code(page)
+    page.keyboard.press("Tab")  # indents: the editor keeps the focus
+    assert editor_code(page) != before
+    assert page.evaluate("document.activeElement === document.querySelector('.CodeMirror textarea')")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "run-button"
+    page.keyboard.press("Shift+Tab")  # back into the editor, where Tab indents again
+    assert page.evaluate("document.activeElement === document.querySelector('.CodeMirror textarea')")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "reset-code"
+
+    page.click(".CodeMirror-code")
+    page.keyboard.press("Control+'")
+    expect(page.locator("#run-results .run-summary")).to_be_visible(timeout=60_000)
+
+
+def test_the_problem_page_and_its_run_results_fit_a_phone(server: str, page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(server, page)
+    open_two_sum(server, page)
+    long_print = "print('x' * 500)\n" + CHATTY_OK.replace("time.sleep(1)", "")
+    page.evaluate("source => document.querySelector('.CodeMirror').CodeMirror.setValue(source)", long_print)
+    page.check("#custom-toggle")
+    page.click("#run-button")
+    expect(page.locator("#run-results .run-summary")).to_be_visible(timeout=60_000)
+    assert page.locator("#run-results pre.run-stdout").first.inner_text().startswith("x" * 100)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
