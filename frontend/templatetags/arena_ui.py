@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.template import Library
@@ -11,6 +12,16 @@ from arena.models import Submission
 from arena.units import cost_text
 
 register = Library()
+
+# A statement that shows its own examples ("### Example 1", "**Example 1:**", "Example 2:").
+_EXAMPLE_HEADING = re.compile(r"^\s*(?:#{1,6}\s*|\*\*)?examples?\b(?:\s*\d+)?\s*:?(?:\*\*)?\s*:?\s*$", re.I | re.M)
+
+
+@register.filter
+def states_examples(statement: str) -> bool:
+    """Whether the statement already shows worked examples (then the samples are not repeated)."""
+    return bool(_EXAMPLE_HEADING.search(statement or ""))
+
 
 _VERDICT_LABELS = dict(Submission.Verdict.choices)
 # What a participant waits for in each status; "Grading" alone would not say what is going on.

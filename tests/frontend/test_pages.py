@@ -26,6 +26,15 @@ def test_problem_page_shows_statement_samples_and_editor(client: Client, two_sum
     assert client.get("/problem/nope/").status_code == 404
 
 
+def test_statement_examples_are_not_repeated_as_samples(client: Client, two_sum: Problem) -> None:
+    page = client.get("/problem/two-sum/").content.decode()
+    assert "Example 1" in page and "<h2>Samples</h2>" not in page
+    Problem.objects.filter(pk=two_sum.pk).update(statement="Return the two indices.\n\nConstraints: `n <= 10^4`.")
+    page = client.get("/problem/two-sum/").content.decode()
+    assert "<h2>Samples</h2>" in page, "a statement without examples gets the samples"
+    assert "10<sup>4</sup>" in page
+
+
 def test_sign_up_log_in_and_submit(client: Client, two_sum: Problem) -> None:
     response = client.post(
         "/signup/", {"username": "newbie", "password1": "Sturdy-pass-42", "password2": "Sturdy-pass-42"}
