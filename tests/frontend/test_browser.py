@@ -8,13 +8,10 @@ reload and lets the keyboard out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Page, Request, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Page, Request, ViewportSize, expect
 
-from tests.live import base_env, free_port, manage, process, uvicorn_cmd, wait_healthy
+from tests.frontend.conftest import log_in
 from tests.sources import TWO_SUM_OK
 
 # Correct, but slow to start (sleeping costs no CPU), so the page is open before the verdict exists.
@@ -34,48 +31,6 @@ class Solution:
             seen[v] = j"""
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    var_dir = tmp_path_factory.mktemp("browser")
-    env = base_env(var_dir)
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "collectstatic", "--noinput", "-v0")
-    manage(env, "load_bank", "two-sum")
-    manage(env, "shell", "-c", "from arena.services.participants import participant_create as p; "
-                               "p(username='alice', password='Correct-horse-9')")  # fmt: skip
-    port = free_port()
-    with process(uvicorn_cmd(port), env, var_dir / "web.log") as web:
-        wait_healthy(f"http://127.0.0.1:{port}", web, var_dir / "web.log")
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it (deploy/system-packages.sh)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
-        browser.close()
-
-
-def log_in(server: str, page: Page) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", "Correct-horse-9")
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(f"{server}/")
 
 
 def submit(server: str, page: Page, source: str) -> None:

@@ -114,6 +114,8 @@
     matchBrackets: true,
     viewportMargin: Infinity,
     screenReaderLabel: "Code editor",
+    // A phone wraps long lines instead of scrolling sideways inside the page.
+    lineWrapping: window.matchMedia("(max-width: 600px)").matches,
     extraKeys: {
       // Python wants spaces: Tab indents the selection or inserts four spaces.
       Tab: function (cm) {

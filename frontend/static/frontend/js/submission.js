@@ -435,12 +435,16 @@
   // --- read-only source view -------------------------------------------------------------------
   var source = document.getElementById("source-view");
   if (source && window.CodeMirror) {
-    window.CodeMirror.fromTextArea(source, {
+    var view = window.CodeMirror.fromTextArea(source, {
       mode: { name: "python", version: 3 },
       lineNumbers: true,
       readOnly: true,
       viewportMargin: Infinity,
-    }).getWrapperElement().classList.add("read-only");
+      screenReaderLabel: "Submitted code (read-only)",
+      // A phone wraps long lines instead of scrolling sideways inside the page.
+      lineWrapping: window.matchMedia("(max-width: 600px)").matches,
+    });
+    view.getWrapperElement().classList.add("read-only");
   }
 
   render();
