@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from arena.errors import AppError
 from arena.outages import RETRY_AFTER_S, Outage, outage_of
-from arena.services.submissions import SubmissionRejected
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,17 @@ def api_error(
     return response
 
 
+def app_error_answer(request: HttpRequest, exc: AppError) -> JsonResponse:
+    """An AppError in the envelope of the API the request is for (outside DRF: v2, middleware)."""
+    if api_flavour(request) == "v2":
+        response = v2_error(request, exc.status, exc.message)
+    else:
+        response = JsonResponse({"error": exc.body()}, status=exc.status)
+    for name, value in exc.headers().items():
+        response[name] = value
+    return response
+
+
 def api_outage(request: HttpRequest, outage: Outage) -> JsonResponse:
     return api_error(
         request,
@@ -86,20 +97,13 @@ def flatten_detail(detail: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler: APIExceptions, SubmissionRejected and outages in the native envelope.
+    """DRF's handler: APIExceptions, AppErrors and outages in the native envelope.
 
     Anything else is a bug: returning None lets it propagate, to be logged by Django and answered
     by config/urls.py's handler500 (a JSON 500).
     """
-    if isinstance(exc, SubmissionRejected):
-        error: dict[str, Any] = {"code": exc.code, "message": exc.message}
-        if exc.item is not None:
-            error["item"] = exc.item
-        response = Response({"error": error}, status=exc.status)
-        retry_after_s = getattr(exc, "retry_after_s", None)
-        if retry_after_s is not None:
-            response["Retry-After"] = str(retry_after_s)
-        return response
+    if isinstance(exc, AppError):
+        return Response({"error": exc.body()}, status=exc.status, headers=exc.headers())
     outage = outage_of(exc)
     if outage is not None:
         request = context.get("request")

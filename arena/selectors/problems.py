@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from arena.errors import AppError
 from arena.models import Problem, Submission
 
 # easy → medium → hard, not alphabetical (which puts "hard" before "medium").
@@ -20,11 +21,10 @@ def problems_published() -> QuerySet[Problem]:
 
 def problem_list(*, difficulty: str = "", search: str = "", tag: str = "") -> QuerySet[Problem]:
     """Published problems, filtered; an unknown difficulty is the caller's error (a 400), not ``[]``."""
-    from arena.services.submissions import SubmissionRejected
 
     if difficulty and difficulty not in Problem.Difficulty.values:
         allowed = ", ".join(Problem.Difficulty.values)
-        raise SubmissionRejected("invalid_difficulty", f"difficulty must be one of: {allowed} (got {difficulty!r}).")
+        raise AppError("invalid_difficulty", f"difficulty must be one of: {allowed} (got {difficulty!r}).")
     problems = problems_published().annotate(
         solvers=Count("submissions__participant", filter=Q(submissions__verdict=Submission.Verdict.AC), distinct=True),
         attempts=Count("submissions", distinct=True),

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 
+from arena.errors import AppError
 from arena.models import Campaign, Participant, Submission
 from arena.selectors.problems import problems_published
-from arena.services.submissions import SubmissionDraft, SubmissionRejected, submissions_create
+from arena.services.submissions import SubmissionDraft, submissions_create
 
 MAX_K = 100
 
@@ -18,14 +19,14 @@ MAX_K = 100
 @transaction.atomic
 def campaign_create(*, participant: Participant, name: str, k: int) -> Campaign:
     if not 1 <= k <= MAX_K:
-        raise SubmissionRejected("invalid_k", f"k must be between 1 and {MAX_K}.")
+        raise AppError("invalid_k", f"k must be between 1 and {MAX_K}.")
     if not name.strip():
-        raise SubmissionRejected("invalid_name", "A campaign needs a name.")
+        raise AppError("invalid_name", "A campaign needs a name.")
     # Locked so that two concurrent creates cannot both see one campaign left under the limit.
     Participant.objects.select_for_update().only("pk").get(pk=participant.pk)
     limit = settings.CAMPAIGN_MAX_PER_PARTICIPANT
     if Campaign.objects.filter(participant=participant).count() >= limit:
-        raise SubmissionRejected(
+        raise AppError(
             "too_many_campaigns", f"You already have {limit} campaigns, the most one participant may have.", status=403
         )
     return Campaign.objects.create(participant=participant, name=name.strip()[:120], k=k)
@@ -41,14 +42,14 @@ def campaign_submit(*, campaign: Campaign, items: list[dict[str, Any]]) -> list[
     problems = {p.code: p for p in problems_published().filter(code__in=codes)}
     for index, code in enumerate(codes):
         if code not in problems:
-            raise SubmissionRejected("not_found", f"No problem with code {code!r}.", status=404).for_item(index)
+            raise AppError("not_found", f"No problem with code {code!r}.", status=404).for_item(index)
     existing = dict(
         campaign.submissions.values_list("problem__code").annotate(n=Count("id")).values_list("problem__code", "n")
     )
     for code in set(codes):
         total = existing.get(code, 0) + codes.count(code)
         if total > campaign.k:
-            raise SubmissionRejected(
+            raise AppError(
                 "too_many_samples", f"{code}: {total} samples would exceed k={campaign.k} for this campaign."
             )
     drafts = [

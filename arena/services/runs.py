@@ -15,9 +15,10 @@ from typing import Any
 
 from django.conf import settings
 
+from arena.errors import AppError
 from arena.models import Participant, Problem
 from arena.services.calibration import checker_spec
-from arena.services.submissions import SubmissionDraft, SubmissionRejected, draft_language_check
+from arena.services.submissions import SubmissionDraft, draft_language_check
 
 MAX_RUN_INPUTS = 10
 MAX_RUN_INPUT_BYTES = 64 * 1024  # all custom inputs together, as JSON
@@ -38,13 +39,13 @@ def param_names(problem: Problem) -> list[str]:
 
 
 def run_inputs_parse(problem: Problem, raw: Any) -> list[list[Any]]:
-    """Custom inputs as argument lists, or SubmissionRejected naming the input that is wrong."""
+    """Custom inputs as argument lists, or AppError naming the input that is wrong."""
     names = param_names(problem)
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_RUN_INPUTS:
-        raise SubmissionRejected("invalid_input", f"inputs must be a list of 1 to {MAX_RUN_INPUTS} inputs.")
+        raise AppError("invalid_input", f"inputs must be a list of 1 to {MAX_RUN_INPUTS} inputs.")
     size = len(json.dumps(raw, separators=(",", ":")))
     if size > MAX_RUN_INPUT_BYTES:
-        raise SubmissionRejected(
+        raise AppError(
             "input_too_large", f"The inputs are {size} bytes of JSON; a run takes at most {MAX_RUN_INPUT_BYTES}.",
             status=413,
         )  # fmt: skip
@@ -56,13 +57,13 @@ def run_inputs_parse(problem: Problem, raw: Any) -> list[list[Any]]:
             if unknown or missing:
                 detail = f"unknown {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"
                 message = f"the arguments are {', '.join(names)} ({detail})."
-                raise SubmissionRejected("invalid_input", message).for_item(index)
+                raise AppError("invalid_input", message).for_item(index)
             parsed.append([item[name] for name in names])
         elif isinstance(item, list) and len(item) == len(names):
             parsed.append(item)
         else:
             message = f"give {len(names)} argument(s) ({', '.join(names)}), as a list or an object by name."
-            raise SubmissionRejected("invalid_input", message).for_item(index)
+            raise AppError("invalid_input", message).for_item(index)
     return parsed
 
 
@@ -76,7 +77,7 @@ def run_payload(request: RunRequest) -> dict[str, Any]:
             for index, case in enumerate(problem.sample_cases())
         ]
         if not cases:
-            raise SubmissionRejected("no_samples", "This problem has no samples: give inputs of your own.")
+            raise AppError("no_samples", "This problem has no samples: give inputs of your own.")
     else:
         cases = [
             {"ordinal": index + 1, "kind": "custom", "args": args, "expected": None}
@@ -109,7 +110,7 @@ def code_run(*, participant: Participant, request: RunRequest) -> dict[str, Any]
     try:
         results = dispatch.trial(payload, timeout_s=run_wait_s(payload))
     except dispatch.TrialUnavailable as exc:
-        raise SubmissionRejected(
+        raise AppError(
             "run_unavailable", f"The run did not come back ({exc}). Nothing was stored: run it again.", status=503
         ) from exc
     names = param_names(request.problem)

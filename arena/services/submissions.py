@@ -8,22 +8,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from arena.errors import AppError
 from arena.models import Campaign, Language, Participant, Problem, Submission, SubmissionCase
 
-
-class SubmissionRejected(ValueError):
-    """The caller's fault: the message is safe to show, ``code`` is stable for API clients."""
-
-    def __init__(self, code: str, message: str, *, status: int = 400, item: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.item = item  # which element of a batch (0-based), when the request was one
-
-    def for_item(self, index: int) -> SubmissionRejected:
-        """The same error, naming the batch element it is about."""
-        return SubmissionRejected(self.code, f"item {index}: {self.message}", status=self.status, item=index)
+# The former name of the application's error; new code raises AppError.
+SubmissionRejected = AppError
 
 
 LANGUAGE_ALIASES = (
@@ -37,7 +26,7 @@ def language_resolve(raw: str) -> str:
     key = LANGUAGE_ALIASES.get((raw or "").strip().lower())
     if key is None:
         known = ", ".join(f"{c.value} ({c.label})" for c in Language)
-        raise SubmissionRejected("unknown_language", f"Unknown language {raw!r}. Known: {known}.")
+        raise AppError("unknown_language", f"Unknown language {raw!r}. Known: {known}.")
     return key
 
 
@@ -70,7 +59,7 @@ def submissions_create(
     for index, draft in enumerate(drafts):
         try:
             languages.append(draft_language_check(draft))
-        except SubmissionRejected as exc:
+        except AppError as exc:
             raise exc.for_item(index) if len(drafts) > 1 or campaign is not None else exc from None
     _queue_room_check(participant=participant, wanted=len(drafts))
     cases_total: dict[int, int] = {}
@@ -96,16 +85,16 @@ def draft_language_check(draft: SubmissionDraft) -> str:
     language_key = language_resolve(draft.language)
     source = draft.source
     if not isinstance(source, str) or not source.strip():
-        raise SubmissionRejected("empty_source", "The source code is empty.")
+        raise AppError("empty_source", "The source code is empty.")
     size = len(source.encode("utf-8", errors="replace"))
     if size > settings.SUBMISSION_MAX_BYTES:
-        raise SubmissionRejected(
+        raise AppError(
             "source_too_large",
             f"The source is {size} bytes; the limit is {settings.SUBMISSION_MAX_BYTES} bytes.",
             status=413,
         )
     if "\x00" in source:
-        raise SubmissionRejected("invalid_source", "The source contains a NUL byte.")
+        raise AppError("invalid_source", "The source contains a NUL byte.")
     return language_key
 
 
@@ -125,7 +114,7 @@ def _queue_room_check(*, participant: Participant, wanted: int) -> None:
     cap = settings.JUDGE_MAX_QUEUED_PER_PARTICIPANT
     room = max(0, cap - waiting)
     if wanted > room:
-        raise SubmissionRejected(
+        raise AppError(
             "queue_full",
             f"You have {waiting} submissions waiting for a verdict and the limit is {cap}, so {room} more "
             f"may be sent now; this request has {wanted}. Send again when some have been judged.",

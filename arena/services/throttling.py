@@ -22,16 +22,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from arena.services.submissions import SubmissionRejected
+from arena.errors import AppError
 from config.env import Rate
 
 
-class Throttled(SubmissionRejected):
+class Throttled(AppError):
     """Over a fair-use limit: HTTP 429, to be retried after ``retry_after_s`` seconds."""
 
     def __init__(self, message: str, *, retry_after_s: int) -> None:
-        super().__init__("throttled", message, status=429)
-        self.retry_after_s = retry_after_s
+        super().__init__("throttled", message, status=429, retry_after_s=retry_after_s)
 
 
 @dataclass(frozen=True)

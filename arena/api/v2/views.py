@@ -19,14 +19,15 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from arena.api.auth import bearer_token
-from arena.api.errors import v2_error
+from arena.api.errors import app_error_answer, v2_error
+from arena.errors import AppError
 from arena.models import Language, Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import submission_list
 from arena.services.participants import token_authenticate
-from arena.services.submissions import SubmissionRejected, submission_create
-from arena.services.throttling import SUBMIT, Throttled, client_ip, throttle_take
+from arena.services.submissions import submission_create
+from arena.services.throttling import SUBMIT, client_ip, throttle_take
 
 PAGE_SIZE = 250
 FORM_MEDIA_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -46,23 +47,17 @@ def _envelope(
     return JsonResponse(body)
 
 
-class _Denied(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 def _participant(request: HttpRequest, *, required: bool) -> Participant | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header:
         if required:
-            raise _Denied(401, "Authentication required: send 'Authorization: Bearer <token>'.")
+            message = "Authentication required: send 'Authorization: Bearer <token>'."
+            raise AppError("not_authenticated", message, status=401)
         return None
     raw = bearer_token(header)
     participant = token_authenticate(raw) if raw else None
     if participant is None:
-        raise _Denied(401, "Invalid or revoked token.")
+        raise AppError("authentication_failed", "Invalid or revoked token.", status=401)
     return participant
 
 
@@ -79,14 +74,8 @@ def _v2(method: str) -> Callable[[Callable[..., JsonResponse]], Callable[..., Js
                     return _envelope(request, error=refused)
             try:
                 return view(request, *args, **kwargs)
-            except _Denied as exc:
-                return _envelope(request, error=(exc.status, exc.message))
-            except Throttled as exc:
-                response = _envelope(request, error=(exc.status, exc.message))
-                response["Retry-After"] = str(exc.retry_after_s)
-                return response
-            except SubmissionRejected as exc:
-                return _envelope(request, error=(exc.status, exc.message))
+            except AppError as exc:  # refusals of every kind, throttling and authentication included
+                return app_error_answer(request, exc)
 
         wrapped.__name__ = view.__name__
         wrapped.__doc__ = view.__doc__
