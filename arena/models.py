@@ -24,6 +24,11 @@ class Participant(models.Model):
     homepage = models.URLField(blank=True)
     training_cutoff = models.DateField(null=True, blank=True)
     open_data_opt_in = models.BooleanField(default=False, help_text="Publish my name with my accepted solutions.")
+    # The person who registered this model from the web and manages its tokens; models made by
+    # operators (manage.py arena_token --model) have none.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="owned_models", on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -128,6 +133,10 @@ class Problem(models.Model):
         if isinstance(self.starter_code, dict):
             self.starter_code = {key: _unix_newlines(value) for key, value in self.starter_code.items()}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        # The contestants' page; curators see an unpublished problem there as a preview.
+        return f"/problem/{self.code}/"
 
     @property
     def is_published(self) -> bool:

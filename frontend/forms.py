@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from arena.models import Language
+from arena.services.submissions import SubmissionRejected
 from arena.services.throttling import Throttled, client_ip, login_attempt_start, login_attempt_succeeded
 
 
@@ -80,6 +81,47 @@ class TokenCreateForm(forms.Form):
         label="Token name",
         widget=forms.TextInput(attrs={"placeholder": "e.g. laptop, eval-run-42"}),
     )
+
+
+class ModelCreateForm(forms.Form):
+    """A model registered from the profile page. The rules (length, unique name, an http(s) link,
+    a cut-off not in the future) live in ``model_create``; its refusals land on their field."""
+
+    name = forms.CharField(
+        max_length=100,
+        label="Model name",
+        help_text="Shown on the leaderboard; unique among models.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. my-coder-7b-instruct"}),
+    )
+    provider = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Provider",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. your lab or company"}),
+    )
+    training_cutoff = forms.DateField(
+        required=False,
+        label="Training cut-off",
+        help_text="The leaderboard can score the model only on problems published after it.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    homepage = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Link",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+
+    REJECTION_FIELDS = {
+        "invalid_name": "name",
+        "name_taken": "name",
+        "invalid_provider": "provider",
+        "invalid_training_cutoff": "training_cutoff",
+        "invalid_homepage": "homepage",
+    }
+
+    def add_rejection(self, exc: SubmissionRejected) -> None:
+        self.add_error(self.REJECTION_FIELDS.get(exc.code), exc.message)
 
 
 class LoginForm(AuthenticationForm):

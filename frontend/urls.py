@@ -14,6 +14,7 @@ urlpatterns = [
     path("leaderboard/", views.leaderboard_view, name="leaderboard"),
     path("campaign/<int:campaign_id>/", views.campaign_detail_view, name="campaign-detail"),
     path("profile/", views.profile_view, name="profile"),
+    path("u/<str:username>/", views.participant_profile_view, name="participant-profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token-revoke"),
     path("signup/", views.signup_view, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),

@@ -11,23 +11,37 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from arena.models import ApiToken, Campaign, Language, Participant, Problem, Submission
+from arena.models import Language, Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors import plots
-from arena.selectors.campaigns import campaign_report
+from arena.selectors.campaigns import campaign_access, campaign_report
 from arena.selectors.leaderboard import LeaderboardFilters, leaderboard_filters_from, leaderboard_rows
+from arena.selectors.participants import (
+    owned_model_access,
+    owned_models,
+    participant_public_get,
+    participant_public_profile,
+    token_access,
+)
 from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import access_submission, submission_list, submission_state
 from arena.services.calibration import measurement_host
-from arena.services.participants import participant_create, participant_for_user, token_create, token_revoke
+from arena.services.participants import (
+    MODELS_PER_OWNER_MAX,
+    model_create,
+    participant_create,
+    participant_for_user,
+    token_create,
+    token_revoke,
+)
 from arena.services.submissions import SubmissionRejected, submission_create
 from arena.services.throttling import SIGNUP, SUBMIT, TOKEN_CREATE, Throttled, client_ip, throttle_take
-from frontend.forms import LiveCostForm, LoginForm, SignUpForm, SubmitForm, TokenCreateForm
+from frontend.forms import LiveCostForm, LoginForm, ModelCreateForm, SignUpForm, SubmitForm, TokenCreateForm
 from frontend.templatetags.arena_ui import STATUS_LABELS
 
 SUBMISSIONS_PER_PAGE = 50
@@ -114,10 +128,17 @@ def problem_list_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
     problem = problem_get(code)
+    preview = False
+    if problem is None and request.user.is_staff:
+        # Curators preview an unpublished problem exactly as contestants will see it (no submitting).
+        problem = Problem.objects.filter(code=code).first()
+        preview = problem is not None
     if problem is None:
         raise Http404(f"No problem {code!r}.")
     error = ""
     status = 200
+    if request.method == "POST" and preview:
+        raise Http404("An unpublished problem takes no submissions.")
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -151,6 +172,7 @@ def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "error": error,
         "recent": recent,
+        "preview": preview,
     }
     return render(request, "frontend/problem_detail.html", context, status=status)
 
@@ -244,45 +266,93 @@ def leaderboard_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_view(request: HttpRequest) -> HttpResponse:
+    """Your tokens, your campaigns, and the models you registered with theirs.
+
+    Three forms post here, told apart by ``action``: ``token`` (a token of your own), ``model``
+    (register a model) and ``model-token`` (a token for one of your models).
+    """
     participant = participant_for_user(request.user)
-    form = TokenCreateForm(request.POST or None)
-    new_token = ""
+    action = request.POST.get("action", "token") if request.method == "POST" else ""
+    form = TokenCreateForm(request.POST if action == "token" else None)
+    model_form = ModelCreateForm(request.POST if action == "model" else None, prefix="model")
+    new_token, model_id, model_error = "", 0, ""
     status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            throttle_take(TOKEN_CREATE, account=str(request.user.pk), ip=client_ip(request))
-        except Throttled as exc:
-            form.add_error(None, exc.message)
+    if action == "token" and form.is_valid():
+        new_token, error = _token_create_throttled(request, participant, form.cleaned_data["name"])
+        if error:
+            form.add_error(None, error)
             status = 429
         else:
-            # The plain token goes straight into this response and nowhere else (not the session,
-            # not a flash message cookie): only its hash is ever stored.
-            _, new_token = token_create(participant=participant, name=form.cleaned_data["name"])
             form = TokenCreateForm()
+    elif action == "model" and model_form.is_valid():
+        try:
+            throttle_take(TOKEN_CREATE, account=str(request.user.pk), ip=client_ip(request))
+            created = model_create(owner=participant.user, **model_form.cleaned_data)
+        except SubmissionRejected as exc:
+            model_form.add_rejection(exc)
+            status = exc.status
+        else:
+            messages.success(request, f"Model “{created.display_name}” registered. Create a token for it below.")
+            return redirect(reverse("profile") + "#models")
+    elif action == "model-token":
+        model = owned_model_access(request.user, _int_or_zero(request.POST.get("model")))
+        if model is None:
+            raise Http404("No such model of yours.")
+        model_id, model_token_form = model.pk, TokenCreateForm(request.POST)
+        if not model_token_form.is_valid():
+            model_error, status = " ".join(str(error) for error in model_token_form.errors["name"]), 400
+        else:
+            new_token, model_error = _token_create_throttled(request, model, model_token_form.cleaned_data["name"])
+            status = 429 if model_error else 200
+    elif request.method == "POST":
+        status = 400
     context = {
         "participant": participant,
         "tokens": participant.tokens.order_by("-id"),
         "campaigns": participant.campaigns.order_by("-id")[:50],
         "form": form,
-        "new_token": new_token,
+        "model_form": model_form,
+        "models": owned_models(participant.user),
+        "models_max": MODELS_PER_OWNER_MAX,
+        # The plain token goes straight into this response and nowhere else (not the session,
+        # not a flash message cookie): only its hash is ever stored.
+        "new_token": "" if model_id else new_token,
+        "new_model_token": new_token if model_id else "",
+        "model_id": model_id,  # the model whose token form was sent
+        "model_error": model_error,
     }
     return render(request, "frontend/profile.html", context, status=status)
+
+
+def _token_create_throttled(request: HttpRequest, participant: Participant, name: str) -> tuple[str, str]:
+    """The plain new token and "", or "" and why none was made."""
+    try:
+        throttle_take(TOKEN_CREATE, account=str(request.user.pk), ip=client_ip(request))
+    except Throttled as exc:
+        return "", exc.message
+    return token_create(participant=participant, name=name)[1], ""
+
+
+def _int_or_zero(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else 0
 
 
 @login_required
 @require_POST
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, id=token_id, participant=participant_for_user(request.user))
+    token = token_access(request.user, token_id)
+    if token is None:
+        raise Http404("No such token of yours.")
     token_revoke(token=token)
     messages.success(request, f"Token {token.prefix}… revoked; it no longer authenticates.")
-    return redirect("profile")
+    return redirect(reverse("profile") + ("#models" if token.participant.user_id != request.user.pk else ""))
 
 
 @login_required
 @require_GET
 def campaign_detail_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = Campaign.objects.select_related("participant").filter(id=campaign_id).first()
-    if campaign is None or (campaign.participant.user_id != request.user.pk and not request.user.is_staff):
+    campaign = campaign_access(request.user, campaign_id)
+    if campaign is None:
         raise Http404("No such campaign of yours.")
     report = campaign_report(campaign)
     keys = [f"{metric}@{k}" for k in sorted({1, campaign.k}) for metric in ("pass", "beyond", "dps")]
@@ -297,3 +367,16 @@ def campaign_detail_view(request: HttpRequest, campaign_id: int) -> HttpResponse
         "problem_rows": [(row, [row[key] for key in keys]) for row in report["problems"]],
     }
     return render(request, "frontend/campaign_detail.html", context)
+
+
+@require_GET
+def participant_profile_view(request: HttpRequest, username: str) -> HttpResponse:
+    participant = participant_public_get(username)
+    if participant is None:
+        raise Http404(f"No participant {username!r}.")
+    profile = participant_public_profile(participant)
+    return render(
+        request,
+        "frontend/participant_profile.html",
+        {"profile": profile, "participant": participant, "is_me": participant.user_id == request.user.pk},
+    )

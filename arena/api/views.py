@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -18,7 +19,7 @@ from arena.api.schema import error_responses
 from arena.api.throttles import CampaignCreateThrottle, RunThrottle, SubmissionThrottle, TokenCreateThrottle
 from arena.models import ApiToken, Campaign, Language, Participant, Problem, Submission
 from arena.rendering import render_statement
-from arena.selectors.campaigns import campaign_report
+from arena.selectors.campaigns import campaign_access, campaign_report
 from arena.selectors.leaderboard import leaderboard_filters_from, leaderboard_rows
 from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import access_submission, submission_list, submission_state
@@ -263,6 +264,7 @@ class SubmissionDetailApi(APIView):
 class LeaderboardRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     name = serializers.CharField()
+    username = serializers.CharField(help_text="The participant's public profile is /u/<username>/.")
     kind = serializers.CharField()
     dp = serializers.FloatField()
     solved = serializers.IntegerField()
@@ -377,8 +379,8 @@ class CampaignSerializer(serializers.Serializer):
 
 
 def _campaign_or_404(request: Request, campaign_id: int) -> Campaign:
-    campaign = Campaign.objects.select_related("participant").filter(id=campaign_id).first()
-    if campaign is None or (campaign.participant.user_id != request.user.pk and not request.user.is_staff):
+    campaign = campaign_access(request.user, campaign_id)
+    if campaign is None:
         from rest_framework.exceptions import NotFound
 
         raise NotFound(f"No campaign {campaign_id} of yours.")
@@ -402,7 +404,14 @@ class CampaignListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         participant = _participant(request)
         if participant.kind != Participant.Kind.MODEL:
-            raise SubmissionRejected("models_only", "Campaigns are for model participants.", status=403)
+            raise SubmissionRejected(
+                "models_only",
+                "Campaigns are for model participants, and this request comes from a human account. "
+                f"Register your model on your profile page ({reverse('profile')}#models), create a token "
+                "for the model there and send this request with that token. Operators can also run "
+                "`manage.py arena_token <name> --model`.",
+                status=403,
+            )
         campaign = campaign_create(
             participant=participant, name=data.validated_data["name"], k=data.validated_data["k"]
         )

@@ -5,6 +5,9 @@ from __future__ import annotations
 from math import comb
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
+
 from arena.models import Campaign, Submission
 
 # Mercury's failure categories.
@@ -18,6 +21,17 @@ FAILURE_CLASSES = {
     "AC": "passed",
     "IE": "judge error",
 }
+
+
+def campaign_access(user: AbstractBaseUser | AnonymousUser, campaign_id: int) -> Campaign | None:
+    """The one rule for reading and adding to a campaign (API and pages): its model's own account,
+    the person who registered that model (who could make a token for it anyway), and staff."""
+    if not user.is_authenticated:
+        return None
+    campaigns = Campaign.objects.select_related("participant").filter(id=campaign_id)
+    if not getattr(user, "is_staff", False):
+        campaigns = campaigns.filter(Q(participant__user_id=user.pk) | Q(participant__owner_id=user.pk))
+    return campaigns.first()
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

@@ -21,6 +21,7 @@ class LeaderboardRow:
     rank: int
     participant_id: int
     name: str
+    username: str  # the address of the public profile, /u/<username>/
     kind: str
     dp: float
     solved: int
@@ -59,6 +60,7 @@ def leaderboard_rows(*, filters: LeaderboardFilters | None = None, kind: str | N
     standings = Standing.objects.filter(problem_id__in=problems.keys()).values_list(
         "participant_id", "problem_id", "solved", "language", "es", "beyond", "dps",
         "participant__display_name", "participant__kind", "participant__training_cutoff",
+        "participant__user__username",
     )  # fmt: skip
     if filters.kind in (Participant.Kind.HUMAN, Participant.Kind.MODEL):
         standings = standings.filter(participant__kind=filters.kind)
@@ -67,13 +69,13 @@ def leaderboard_rows(*, filters: LeaderboardFilters | None = None, kind: str | N
     solved_rows: list[tuple[int, int, float]] = []
     solvers: dict[int, int] = {}
     attempters: dict[int, int] = {}
-    for pid, prob, solved, language, es, beyond, dps, name, pkind, cutoff in standings:
+    for pid, prob, solved, language, es, beyond, dps, name, pkind, cutoff, username in standings:
         too_old = cutoff is not None and problems[prob][2].date() <= cutoff
         if filters.window == "cutoff" and pkind == Participant.Kind.MODEL and too_old:
             continue
         person = people.setdefault(
-            pid, {"name": name, "kind": pkind, "cutoff": cutoff, "solved": [], "beyond": [], "dps": [], "es": [],
-                  "attempted": 0, "by_difficulty": {"easy": 0, "medium": 0, "hard": 0}},
+            pid, {"name": name, "username": username, "kind": pkind, "cutoff": cutoff, "solved": [], "beyond": [],
+                  "dps": [], "es": [], "attempted": 0, "by_difficulty": {"easy": 0, "medium": 0, "hard": 0}},
         )  # fmt: skip
         person["attempted"] += 1
         attempters[prob] = attempters.get(prob, 0) + 1
@@ -103,6 +105,7 @@ def leaderboard_rows(*, filters: LeaderboardFilters | None = None, kind: str | N
                 rank=0,
                 participant_id=pid,
                 name=person["name"],
+                username=person["username"],
                 kind=person["kind"],
                 dp=round(dp.get(pid, 0.0), 4),
                 solved=len(person["solved"]),
@@ -121,15 +124,15 @@ def leaderboard_rows(*, filters: LeaderboardFilters | None = None, kind: str | N
 
 
 def leaderboard_filters_from(params: Any) -> LeaderboardFilters:
-    """Parse query parameters; raise SubmissionRejected (a 400) with a readable message on bad input."""
+    """Parse query parameters; raise AppError (a 400) with a readable message on bad input."""
+    from arena.errors import AppError
     from arena.models import Language
     from arena.scoring.rules import RULES
-    from arena.services.submissions import SubmissionRejected
 
     def choice(name: str, allowed: set[str], default: str) -> str:
         value = str(params.get(name, default) or default)
         if value not in allowed:
-            raise SubmissionRejected(f"invalid_{name}", f"{name} must be one of: {', '.join(sorted(allowed))}.")
+            raise AppError(f"invalid_{name}", f"{name} must be one of: {', '.join(sorted(allowed))}.")
         return value
 
     published_after = None
@@ -138,7 +141,7 @@ def leaderboard_filters_from(params: Any) -> LeaderboardFilters:
         try:
             published_after = dt.datetime.combine(dt.date.fromisoformat(raw_date), dt.time(), tzinfo=dt.UTC)
         except ValueError:
-            raise SubmissionRejected("invalid_published_after", "published_after must be a date like 2025-01-31.")
+            raise AppError("invalid_published_after", "published_after must be a date like 2025-01-31.")
     return LeaderboardFilters(
         kind=choice("kind", {"all", "human", "model"}, "all"),
         difficulty=choice("difficulty", {"", "easy", "medium", "hard"}, ""),

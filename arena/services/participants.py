@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from arena.models import ApiToken, Participant
+from arena.services.submissions import SubmissionRejected
 
 TOKEN_PREFIX = "ca_"
+MODEL_NAME_MAX = 100
+MODELS_PER_OWNER_MAX = 20
 
 
 @transaction.atomic
@@ -21,6 +29,81 @@ def participant_create(
     user_model = get_user_model()
     user = user_model.objects.create_user(username=username, password=password)
     return Participant.objects.create(user=user, kind=kind, display_name=display_name or username)
+
+
+@transaction.atomic
+def model_create(
+    *,
+    owner: AbstractBaseUser,
+    name: str,
+    provider: str = "",
+    training_cutoff: dt.date | None = None,
+    homepage: str = "",
+) -> Participant:
+    """A model participant registered from the web by ``owner``, who then manages its tokens.
+
+    The model gets a user of its own (no password: it only ever signs in with tokens), named
+    after the model so that its public profile has a readable address.
+    """
+    name, provider, homepage = name.strip(), provider.strip(), homepage.strip()
+    _model_fields_check(name=name, provider=provider, training_cutoff=training_cutoff, homepage=homepage)
+    # Locked so that two concurrent creates cannot both see the owner one model under the limit.
+    user_model = get_user_model()
+    user_model.objects.select_for_update().only("pk").get(pk=owner.pk)
+    if Participant.objects.filter(user_id=owner.pk, kind=Participant.Kind.MODEL).exists():
+        raise SubmissionRejected("models_cannot_own", "A model account cannot register models.", status=403)
+    if Participant.objects.filter(owner_id=owner.pk).count() >= MODELS_PER_OWNER_MAX:
+        raise SubmissionRejected(
+            "too_many_models", f"You already have {MODELS_PER_OWNER_MAX} models, the most one account may register."
+        )
+    # Not a database constraint: models made before this rule may share names. Two owners racing
+    # for one new name can both win; the leaderboard still tells them apart by their addresses.
+    if Participant.objects.filter(kind=Participant.Kind.MODEL, display_name__iexact=name).exists():
+        raise SubmissionRejected("name_taken", f"There is already a model called {name!r}; choose another name.")
+    user = _model_user_create(name)
+    return Participant.objects.create(
+        user=user,
+        kind=Participant.Kind.MODEL,
+        display_name=name,
+        organisation=provider,
+        training_cutoff=training_cutoff,
+        homepage=homepage,
+        owner_id=owner.pk,
+    )
+
+
+def _model_fields_check(*, name: str, provider: str, training_cutoff: dt.date | None, homepage: str) -> None:
+    if not 1 <= len(name) <= MODEL_NAME_MAX:
+        raise SubmissionRejected("invalid_name", f"A model needs a name of 1 to {MODEL_NAME_MAX} characters.")
+    if len(provider) > 100:
+        raise SubmissionRejected("invalid_provider", "The provider's name may have at most 100 characters.")
+    if training_cutoff is not None and training_cutoff > timezone.now().date():
+        raise SubmissionRejected("invalid_training_cutoff", "The training cut-off cannot be in the future.")
+    if homepage:
+        try:
+            URLValidator(schemes=["http", "https"])(homepage)
+        except ValidationError:
+            raise SubmissionRejected("invalid_homepage", "The link must be a web address starting with https://.")
+        if len(homepage) > 200 or not urlsplit(homepage).hostname:
+            raise SubmissionRejected("invalid_homepage", "The link must be a web address of at most 200 characters.")
+
+
+def _model_user_create(name: str) -> User:
+    """A user named after the model: ``gpt-5-mini``, or ``gpt-5-mini-2`` when that is taken."""
+    user_model = get_user_model()
+    base = slugify(name)[:120].strip("-") or "model"
+    for attempt in range(1, 1000):
+        username = base if attempt == 1 else f"{base}-{attempt}"
+        # Usernames are unique regardless of case (frontend SignUpForm), the database only checks
+        # them as written.
+        if user_model.objects.filter(username__iexact=username).exists():
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a name taken meanwhile only costs one more try
+                return user_model.objects.create_user(username=username, password=None)
+        except IntegrityError:
+            continue
+    raise SubmissionRejected("name_taken", f"Too many accounts are named like {name!r}; choose another name.")
 
 
 def participant_for_user(user: AbstractBaseUser | AnonymousUser) -> Participant:
