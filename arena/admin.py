@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -132,13 +133,157 @@ class ReferenceInline(admin.StackedInline):
     fields = ("label", "is_canonical", "source")
 
 
+# The argument and return types the judge converts (judge/harness: JSON values, ListNode and
+# TreeNode from level-order lists). A problem imported with another type keeps it as a choice.
+SIGNATURE_TYPES = (
+    "int", "float", "str", "bool",
+    "List[int]", "List[float]", "List[str]", "List[bool]",
+    "List[List[int]]", "List[List[float]]", "List[List[str]]", "List[List[bool]]",
+    "ListNode", "TreeNode", "List[ListNode]",
+    "Optional[int]", "Optional[str]", "Dict[str, int]", "Any",
+)  # fmt: skip
+MAX_PARAMS = 8
+CODE_WIDGET = {"class": "code-editor", "rows": 14, "cols": 100, "spellcheck": "false"}
+
+
+class ProblemForm(forms.ModelForm):
+    """The signature as fields (style, name, parameters with types from a list, return type), the
+    tags as a comma list, and the code fields in a code editor, instead of raw JSON."""
+
+    signature_style = forms.ChoiceField(
+        choices=[("class", "class Solution with a method"), ("function", "a top-level function")], initial="class"
+    )
+    signature_name = forms.RegexField(
+        regex=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64, label="Function or method name",
+        error_messages={"invalid": "A Python identifier, e.g. twoSum."},
+    )  # fmt: skip
+    signature_returns = forms.ChoiceField(label="Return type")
+    tags_text = forms.CharField(
+        label="Tags", required=False, max_length=500, help_text="Comma-separated, e.g. arrays, hash map."
+    )
+    starter_py3 = forms.CharField(
+        label="Starter code (Python 3)", required=False, strip=False, widget=forms.Textarea(attrs=CODE_WIDGET)
+    )
+
+    class Meta:
+        model = Problem
+        fields = (
+            "code", "title", "statement", "difficulty", "points", "published_at", "time_limit_ms",
+            "memory_limit_kb", "checker", "checker_source", "float_tolerance", "hidden_feedback",
+            "generator_source", "perf_scale", "perf_generation", "origin", "origin_id", "created_at",
+        )  # fmt: skip
+        widgets = {
+            "generator_source": forms.Textarea(attrs=CODE_WIDGET),
+            "checker_source": forms.Textarea(attrs=CODE_WIDGET),
+        }
+
+    class Media:
+        css = {"all": ("vendor/codemirror/lib/codemirror.css",)}
+        js = (
+            "vendor/codemirror/lib/codemirror.js",
+            "vendor/codemirror/mode/python/python.js",
+            "frontend/js/admin_code.js",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        signature = self.instance.signature if self.instance.pk and isinstance(self.instance.signature, dict) else {}
+        params = [p for p in signature.get("params", []) if isinstance(p, dict)]
+        known = list(SIGNATURE_TYPES)
+        for extra in [signature.get("returns")] + [p.get("type") for p in params]:
+            if isinstance(extra, str) and extra and extra not in known:
+                known.append(extra)
+        choices = [(name, name) for name in known]
+        cast(forms.ChoiceField, self.fields["signature_returns"]).choices = choices
+        for index in range(1, MAX_PARAMS + 1):
+            cast(forms.ChoiceField, self.fields[f"param_{index}_type"]).choices = [("", "—"), *choices]
+        if signature:
+            self.initial.update(
+                signature_style=signature.get("style", "class"), signature_name=signature.get("name", ""),
+                signature_returns=signature.get("returns", "int"),
+            )  # fmt: skip
+            for index, param in enumerate(params[:MAX_PARAMS], start=1):
+                self.initial[f"param_{index}_name"] = param.get("name", "")
+                self.initial[f"param_{index}_type"] = param.get("type", "")
+        if self.instance.pk:
+            self.initial["tags_text"] = ", ".join(str(tag) for tag in (self.instance.tags or []))
+            starter = self.instance.starter_code if isinstance(self.instance.starter_code, dict) else {}
+            self.initial["starter_py3"] = starter.get("PY3", "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        params = []
+        seen: set[str] = set()
+        for index in range(1, MAX_PARAMS + 1):
+            name, kind = data.get(f"param_{index}_name") or "", data.get(f"param_{index}_type") or ""
+            if not name and not kind:
+                continue
+            if not name or not kind:
+                self.add_error(f"param_{index}_name", "Give the parameter both a name and a type.")
+                continue
+            if name in seen:
+                self.add_error(f"param_{index}_name", f"{name!r} is used twice.")
+            seen.add(name)
+            params.append({"name": name, "type": kind})
+        data["signature"] = {
+            "style": data.get("signature_style", "class"), "name": data.get("signature_name", ""),
+            "params": params, "returns": data.get("signature_returns", "int"),
+        }  # fmt: skip
+        tags: list[str] = []
+        for raw in (data.get("tags_text") or "").split(","):
+            tag = " ".join(raw.split())[:40]
+            if tag and tag.lower() not in {t.lower() for t in tags}:
+                tags.append(tag)
+        data["tags"] = tags[:20]
+        return data
+
+    def save(self, commit: bool = True) -> Problem:
+        problem: Problem = super().save(commit=False)
+        problem.signature = self.cleaned_data["signature"]
+        problem.tags = self.cleaned_data["tags"]
+        starter = dict(problem.starter_code) if isinstance(problem.starter_code, dict) else {}
+        starter["PY3"] = self.cleaned_data.get("starter_py3", "")
+        problem.starter_code = starter
+        if commit:
+            problem.save()
+            self.save_m2m()
+        return problem
+
+
+for _index in range(1, MAX_PARAMS + 1):
+    # Declared after the class (one pair per parameter row), where the admin's form factory looks.
+    for _name, _field in (
+        (f"param_{_index}_name", forms.RegexField(
+            regex=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64, required=False, label=f"Parameter {_index}",
+            error_messages={"invalid": "A Python identifier."},
+        )),
+        (f"param_{_index}_type", forms.ChoiceField(
+            choices=[("", "—"), *((name, name) for name in SIGNATURE_TYPES)], required=False, label="type",
+        )),
+    ):  # fmt: skip
+        ProblemForm.base_fields[_name] = ProblemForm.declared_fields[_name] = _field
+
+PARAM_ROWS = tuple((f"param_{i}_name", f"param_{i}_type") for i in range(1, MAX_PARAMS + 1))
+
+
 @admin.register(Problem)
 class ProblemAdmin(admin.ModelAdmin):
+    form = ProblemForm
+    fieldsets = (
+        (None, {"fields": ("code", "title", "difficulty", "points", "published_at", "tags_text", "is_public",
+                           "preview_link")}),
+        ("Statement", {"fields": ("statement", "statement_preview")}),
+        ("Signature", {"fields": ("signature_style", "signature_name", *PARAM_ROWS, "signature_returns")}),
+        ("Code", {"fields": ("starter_py3", "checker", "checker_source", "float_tolerance", "generator_source")}),
+        ("Tests and limits", {"fields": ("time_limit_ms", "memory_limit_kb", "hidden_feedback", "perf_scale",
+                                         "perf_generation", "cases_summary")}),
+        ("Origin", {"fields": ("origin", "origin_id", "bank_hash", "created_at"), "classes": ("collapse",)}),
+    )  # fmt: skip
     list_display = ("code", "title", "difficulty", "points", "published_at", "is_public")
     list_filter = ("difficulty", "is_public")
     search_fields = ("code", "title")
     # Published only through the Publish action, which validates first.
-    readonly_fields = ("statement_preview", "cases_summary", "bank_hash", "is_public")
+    readonly_fields = ("statement_preview", "cases_summary", "bank_hash", "is_public", "preview_link")
     inlines = [ReferenceInline]
     actions = ["validate", "scale", "rotate_performance_inputs", "calibrate", "publish", "unpublish", "rejudge_all"]
 
@@ -150,6 +295,15 @@ class ProblemAdmin(admin.ModelAdmin):
                 level=messages.WARNING,
             )  # fmt: skip
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="Preview")
+    def preview_link(self, problem: Problem) -> SafeString:
+        if not problem.pk:
+            return SafeString("—")
+        return format_html(
+            "<a href='{}' target='_blank' rel='noopener'>The problem page, as contestants will see it</a>",
+            problem.get_absolute_url(),
+        )
 
     @admin.display(description="Test cases")
     def cases_summary(self, problem: Problem) -> SafeString:

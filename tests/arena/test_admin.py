@@ -186,3 +186,44 @@ def test_adding_a_case_in_the_admin_computes_its_expected_output(curator_client:
     assert response.status_code == 200
     case = Case.objects.get(problem=two_sum, ordinal=999)
     assert case.expected == [1, 2]
+
+
+def test_the_signature_tags_and_code_are_edited_as_fields(curator_client: Client, two_sum: Problem) -> None:
+    url = f"/admin/arena/problem/{two_sum.pk}/change/"
+    page = curator_client.get(url).content.decode()
+    assert 'class="code-editor"' in page and "codemirror.js" in page
+    assert 'name="param_1_name"' in page and '<option value="TreeNode">' in page
+    data = change_form_post_data(curator_client, url)
+    assert (data["param_1_name"], data["param_1_type"], data["param_2_name"]) == ("nums", "List[int]", "target")
+    data.update(
+        {"param_2_name": "goal", "tags_text": "arrays,  hash map , Arrays, two pointers", "starter_py3": "x\r\n"}
+    )
+    response = curator_client.post(url, data, follow=True)
+    assert response.status_code == 200
+    two_sum.refresh_from_db()
+    assert two_sum.signature["params"] == [{"name": "nums", "type": "List[int]"}, {"name": "goal", "type": "int"}]
+    assert two_sum.signature["name"] == "twoSum" and two_sum.signature["returns"] == "List[int]"
+    assert two_sum.tags == ["arrays", "hash map", "two pointers"]
+    assert two_sum.starter_code["PY3"] == "x\n"
+
+    for change, message in (
+        ({"param_3_name": "k"}, "both a name and a type"),
+        ({"param_2_name": "nums"}, "used twice"),
+        ({"signature_name": "two sum"}, "A Python identifier"),
+    ):
+        response = curator_client.post(url, {**data, **change})
+        assert response.status_code == 200 and message in response.content.decode(), change
+    two_sum.refresh_from_db()
+    assert two_sum.signature["params"][1]["name"] == "goal", "a refused form changes nothing"
+
+
+def test_a_curator_previews_an_unpublished_problem_as_contestants_will_see_it(
+    curator_client: Client, client: Client, two_sum: Problem
+) -> None:
+    Problem.objects.filter(pk=two_sum.pk).update(is_public=False)
+    page = curator_client.get("/problem/two-sum/")
+    assert page.status_code == 200 and b"Preview." in page.content and b"class Solution" in page.content
+    assert curator_client.post("/problem/two-sum/", {"language": "PY3", "source": "x"}).status_code == 404
+    assert b"/problem/two-sum/" in curator_client.get(f"/admin/arena/problem/{two_sum.pk}/change/").content
+    client.logout()
+    assert client.get("/problem/two-sum/").status_code == 404, "contestants do not see it"
