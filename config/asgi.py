@@ -1,9 +1,14 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels, /mcp through the MCP SDK.
+
+The MCP endpoint (arena/mcp/http.py) also takes the lifespan protocol: its session manager runs
+for the life of the process.
+"""
 
 from __future__ import annotations
 
 import os
 import warnings
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -19,13 +24,26 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from arena.dispatch import start_embedded_sweeper  # noqa: E402
+from arena.mcp.http import McpHttpApp  # noqa: E402
 from arena.routing import websocket_urlpatterns  # noqa: E402
 
 start_embedded_sweeper()
 
+mcp_app = McpHttpApp()
+MCP_PATHS = frozenset({"/mcp", "/mcp/"})
+
+
+async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["path"] in MCP_PATHS:
+        await mcp_app(scope, receive, send)
+    else:
+        await django_asgi_app(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "lifespan": mcp_app,
     }
 )
