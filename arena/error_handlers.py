@@ -20,6 +20,7 @@ from django.views import defaults
 
 from arena.api.errors import api_error, api_flavour, api_outage, outage_log
 from arena.api.parsers import body_limit_message
+from arena.errors import AppError
 from arena.outages import DATABASE, RETRY_AFTER_S, Outage, outage_of
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,20 @@ def outage_page(request: HttpRequest, outage: Outage) -> HttpResponse:
         body = _BARE_OUTAGE_PAGE.format(banner=escape(outage.banner))
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+PAGE_TITLES = {401: "Log in first", 403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large",
+               429: "Too many requests", 503: "Temporarily unavailable"}  # fmt: skip
+
+
+def app_error_page(request: HttpRequest, exc: AppError) -> HttpResponse:
+    """An AppError that reached a page of the site: its message on the site's layout, its status."""
+    context = {"title": PAGE_TITLES.get(exc.status, "That did not work"), "message": exc.message,
+               "retry_after_s": exc.retry_after_s}  # fmt: skip
+    response = HttpResponse(render_to_string("error.html", context, request=request), status=exc.status)
+    for name, value in exc.headers().items():
+        response[name] = value
     return response
 
 

@@ -9,6 +9,9 @@ to the other form would otherwise get a 404, or a redirect that drops its body.
 
 A NUL character in the path, the query string or a cookie is a 400 (see ``_has_nul``).
 
+An ``AppError`` (arena/errors.py) that escaped a view is answered in the API's envelope under
+/api/, and as the site's error page, with its message and status, elsewhere.
+
 When a view fails because Redis or the database cannot be reached (arena/outages.py), the caller
 gets a 503 with ``Retry-After``: JSON in the API's envelope under /api/, the site's outage page
 elsewhere. Other exceptions are left to Django, which logs them and calls config/urls.py's
@@ -24,9 +27,10 @@ from django.urls import Resolver404, resolve
 from django.utils.deprecation import MiddlewareMixin
 from django.views import defaults
 
-from arena.api.errors import api_error, api_flavour, api_outage, outage_log
+from arena.api.errors import api_error, api_flavour, api_outage, app_error_answer, outage_log
 from arena.api.parsers import body_limit_message
-from arena.error_handlers import outage_page
+from arena.error_handlers import app_error_page, outage_page
+from arena.errors import AppError
 from arena.outages import outage_of
 
 
@@ -52,6 +56,8 @@ class ErrorMiddleware(MiddlewareMixin):
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, AppError):  # the caller's error, wherever it was raised: one answer
+            return app_error_answer(request, exception) if api_flavour(request) else app_error_page(request, exception)
         outage = outage_of(exception)
         if outage is None:
             return None

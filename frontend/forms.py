@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
+from arena.errors import AppError
 from arena.models import Language
-from arena.services.submissions import SubmissionRejected
 from arena.services.throttling import Throttled, client_ip, login_attempt_start, login_attempt_succeeded
 
 
@@ -120,7 +120,7 @@ class ModelCreateForm(forms.Form):
         "invalid_homepage": "homepage",
     }
 
-    def add_rejection(self, exc: SubmissionRejected) -> None:
+    def add_rejection(self, exc: AppError) -> None:
         self.add_error(self.REJECTION_FIELDS.get(exc.code), exc.message)
 
 

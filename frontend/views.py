@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from arena.errors import AppError
 from arena.models import Language, Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors import plots
@@ -39,7 +40,7 @@ from arena.services.participants import (
     token_create,
     token_revoke,
 )
-from arena.services.submissions import SubmissionRejected, submission_create
+from arena.services.submissions import submission_create
 from arena.services.throttling import SIGNUP, SUBMIT, TOKEN_CREATE, Throttled, client_ip, throttle_take
 from frontend.forms import LiveCostForm, LoginForm, ModelCreateForm, SignUpForm, SubmitForm, TokenCreateForm
 from frontend.templatetags.arena_ui import STATUS_LABELS
@@ -152,7 +153,7 @@ def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
                     language=form.cleaned_data["language"],
                     source=form.cleaned_data["source"],
                 )
-            except SubmissionRejected as exc:
+            except AppError as exc:
                 # Re-render with the user's code still in the editor: losing it would be worse than the error.
                 error, status = exc.message, exc.status
             else:
@@ -242,7 +243,7 @@ def leaderboard_view(request: HttpRequest) -> HttpResponse:
     error = ""
     try:
         filters = leaderboard_filters_from({**request.GET.dict(), "kind": kind})
-    except SubmissionRejected as exc:
+    except AppError as exc:
         error, filters = exc.message, LeaderboardFilters(kind=kind)
     rows = leaderboard_rows(filters=filters)
     figures = [
@@ -288,7 +289,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         try:
             throttle_take(TOKEN_CREATE, account=str(request.user.pk), ip=client_ip(request))
             created = model_create(owner=participant.user, **model_form.cleaned_data)
-        except SubmissionRejected as exc:
+        except AppError as exc:
             model_form.add_rejection(exc)
             status = exc.status
         else:

@@ -17,6 +17,7 @@ from arena.api.errors import flatten_detail
 from arena.api.fields import StrictCharField, StrictSlugField
 from arena.api.schema import error_responses
 from arena.api.throttles import CampaignCreateThrottle, RunThrottle, SubmissionThrottle, TokenCreateThrottle
+from arena.errors import AppError
 from arena.models import ApiToken, Campaign, Language, Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors.campaigns import campaign_access, campaign_report
@@ -26,7 +27,7 @@ from arena.selectors.submissions import access_submission, submission_list, subm
 from arena.services.campaigns import campaign_create, campaign_submit
 from arena.services.participants import participant_for_user, token_create, token_revoke
 from arena.services.runs import RunRequest, code_run
-from arena.services.submissions import SubmissionDraft, SubmissionRejected, submission_create, submissions_create
+from arena.services.submissions import SubmissionDraft, submission_create, submissions_create
 
 MAX_BATCH = 50
 
@@ -118,12 +119,12 @@ class SubmissionInputSerializer(serializers.Serializer):
 def _batch_items(request: Request, noun: str) -> list[dict[str, Any]]:
     """A batch body's items, validated one by one so that an error names the item it is about."""
     if not isinstance(request.data, list) or not 1 <= len(request.data) <= MAX_BATCH:
-        raise SubmissionRejected("invalid_batch", f"Send a JSON list of 1 to {MAX_BATCH} {noun}.")
+        raise AppError("invalid_batch", f"Send a JSON list of 1 to {MAX_BATCH} {noun}.")
     items = []
     for index, raw in enumerate(request.data):
         data = SubmissionInputSerializer(data=raw)
         if not data.is_valid():
-            raise SubmissionRejected("invalid", flatten_detail(data.errors)).for_item(index)
+            raise AppError("invalid", flatten_detail(data.errors)).for_item(index)
         items.append(dict(data.validated_data))
     return items
 
@@ -242,7 +243,7 @@ class SubmissionBatchCreateApi(APIView):
             problem = problem_get(item["problem"])
             if problem is None:
                 message = f"No problem with code {item['problem']!r}."
-                raise SubmissionRejected("not_found", message, status=404).for_item(index)
+                raise AppError("not_found", message, status=404).for_item(index)
             drafts.append(SubmissionDraft(problem, item["language"], item["source"]))
         created = submissions_create(participant=_participant(request), drafts=drafts)
         return Response(SubmissionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
@@ -404,7 +405,7 @@ class CampaignListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         participant = _participant(request)
         if participant.kind != Participant.Kind.MODEL:
-            raise SubmissionRejected(
+            raise AppError(
                 "models_only",
                 "Campaigns are for model participants, and this request comes from a human account. "
                 f"Register your model on your profile page ({reverse('profile')}#models), create a token "

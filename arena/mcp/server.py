@@ -5,7 +5,7 @@ serializers, so both APIs show the same fields. The tools are synchronous and th
 call in a worker thread, off the event loop, where Django's ORM may be used; the one that waits
 (``wait_for_verdict``) sleeps on the loop and reads in a thread.
 
-A service's refusal (``SubmissionRejected``: a bad filter, an unknown language, a fair-use limit)
+A service's refusal (``AppError``: a bad filter, an unknown language, a fair-use limit)
 becomes the tool's error with the service's message; anything unexpected becomes the SDK's
 generic "Error executing tool ..." (logged with its traceback), never a crashed server.
 """
@@ -34,6 +34,7 @@ from arena.api.views import (
     ProblemSummarySerializer,
     SubmissionSerializer,
 )
+from arena.errors import AppError
 from arena.mcp.auth import SCOPE_KEY, STDIO_ADDRESS, Caller, caller_authenticate
 from arena.models import Problem, Submission
 from arena.outages import outage_of
@@ -42,7 +43,7 @@ from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import access_submission, submission_list, submission_state
 from arena.services import throttling
 from arena.services.runs import RunRequest, code_run
-from arena.services.submissions import SubmissionRejected, submission_create
+from arena.services.submissions import submission_create
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -241,7 +242,7 @@ def _tool_call() -> Iterator[None]:
     request's. anyio's worker threads come and go; a connection left in one would outlive it."""
     try:
         yield
-    except SubmissionRejected as exc:
+    except AppError as exc:
         raise ToolError(exc.message) from exc
     except Exception as exc:
         outage = outage_of(exc)

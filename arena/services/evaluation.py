@@ -20,12 +20,13 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from arena.errors import AppError
 from arena.models import Campaign, Participant, Problem, Submission
 from arena.selectors.campaigns import FAILURE_CLASSES, campaign_report
 from arena.selectors.problems import DIFFICULTY_ORDER, problems_published
 from arena.services.campaigns import MAX_K, campaign_create, campaign_submit
 from arena.services.participants import participant_create
-from arena.services.submissions import SubmissionDraft, SubmissionRejected, draft_language_check
+from arena.services.submissions import SubmissionDraft, draft_language_check
 
 # Bumped whenever the wording below changes: results under different prompts are not comparable.
 PROMPT_VERSION = "codearena-py3-v1"
@@ -239,7 +240,7 @@ def evaluation_problems(
     unknown = sorted(set(difficulties) - set(Problem.Difficulty.values))
     if unknown:
         allowed = ", ".join(Problem.Difficulty.values)
-        raise SubmissionRejected("invalid_difficulty", f"difficulty must be one of: {allowed} (got {unknown[0]!r}).")
+        raise AppError("invalid_difficulty", f"difficulty must be one of: {allowed} (got {unknown[0]!r}).")
     problems = problems_published()
     if difficulties:
         problems = problems.filter(difficulty__in=difficulties)
@@ -249,7 +250,7 @@ def evaluation_problems(
     if codes:
         missing = sorted(set(codes) - set(problems_published().filter(code__in=codes).values_list("code", flat=True)))
         if missing:
-            raise SubmissionRejected("not_found", f"No published problem with code {', '.join(missing)}.", status=404)
+            raise AppError("not_found", f"No published problem with code {', '.join(missing)}.", status=404)
         problems = problems.filter(code__in=codes)
     selected = list(problems.order_by(DIFFICULTY_ORDER, "code"))
     return selected[:limit] if limit is not None else selected
@@ -261,13 +262,13 @@ def evaluation_participant(
     """The model participant that runs the campaign, created on first use. Organisation and
     training cut-off are stored when given (the cut-off drives the contamination window)."""
     if training_cutoff is not None and training_cutoff > timezone.now().date():
-        raise SubmissionRejected("invalid_training_cutoff", "The training cut-off cannot be in the future.")
+        raise AppError("invalid_training_cutoff", "The training cut-off cannot be in the future.")
     # Usernames are unique regardless of case (frontend SignUpForm).
     participant = Participant.objects.filter(user__username__iexact=username).first()
     if participant is None:
         participant = participant_create(username=username, kind=Participant.Kind.MODEL, display_name=display_name)
     elif participant.kind != Participant.Kind.MODEL:
-        raise SubmissionRejected("models_only", f"{username!r} is a human participant; campaigns are for models.")
+        raise AppError("models_only", f"{username!r} is a human participant; campaigns are for models.")
     changes: dict[str, Any] = {}
     if organisation and organisation != participant.organisation:
         changes["organisation"] = organisation[:100]
@@ -306,9 +307,9 @@ def evaluation_run(
        awaited for ``judge_timeout_s``.
     """
     if not 1 <= options.k <= MAX_K:
-        raise SubmissionRejected("invalid_k", f"k must be between 1 and {MAX_K}.")
+        raise AppError("invalid_k", f"k must be between 1 and {MAX_K}.")
     if not problems:
-        raise SubmissionRejected("no_problems", "No published problem matches the selection.")
+        raise AppError("no_problems", "No published problem matches the selection.")
     started_at = timezone.now()
     messages = {problem.code: prompt_messages(problem) for problem in problems}
     entry_points = {problem.code: str((problem.signature or {}).get("name", "")) for problem in problems}
@@ -375,7 +376,7 @@ def _sample_screen(sample: Sample, problem: Problem) -> None:
         return
     try:
         draft_language_check(SubmissionDraft(problem, "PY3", sample.source))
-    except SubmissionRejected as exc:
+    except AppError as exc:
         sample.outcome, sample.error = REJECTED, exc.message
 
 
@@ -383,9 +384,7 @@ def _endpoint_check(samples: list[Sample]) -> None:
     # Every request of the first problem failed: a wrong URL, model name or key. Stop before a
     # campaign full of placeholders is created and judged.
     if samples and all(sample.outcome == API_ERROR for sample in samples):
-        raise SubmissionRejected(
-            "endpoint_failed", f"Every request to the endpoint failed; the first: {samples[0].error}"
-        )
+        raise AppError("endpoint_failed", f"Every request to the endpoint failed; the first: {samples[0].error}")
 
 
 def _default_name(options: EvaluationOptions) -> str:
@@ -415,7 +414,7 @@ def _outbox_flush(
             ]
             try:
                 created = campaign_submit(campaign=campaign, items=items)
-            except SubmissionRejected as exc:
+            except AppError as exc:
                 # queue_full: another client of this participant took the room meanwhile.
                 if exc.code != "queue_full":
                     raise
@@ -428,7 +427,7 @@ def _outbox_flush(
         if not block:
             return
         if time.monotonic() > deadline:
-            raise SubmissionRejected(
+            raise AppError(
                 "judge_timeout",
                 f"The judge finished nothing in {options.judge_timeout_s:.0f} s; campaign {campaign.pk} is incomplete.",
             )

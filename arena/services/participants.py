@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from arena.errors import AppError
 from arena.models import ApiToken, Participant
-from arena.services.submissions import SubmissionRejected
 
 TOKEN_PREFIX = "ca_"
 MODEL_NAME_MAX = 100
@@ -51,15 +51,15 @@ def model_create(
     user_model = get_user_model()
     user_model.objects.select_for_update().only("pk").get(pk=owner.pk)
     if Participant.objects.filter(user_id=owner.pk, kind=Participant.Kind.MODEL).exists():
-        raise SubmissionRejected("models_cannot_own", "A model account cannot register models.", status=403)
+        raise AppError("models_cannot_own", "A model account cannot register models.", status=403)
     if Participant.objects.filter(owner_id=owner.pk).count() >= MODELS_PER_OWNER_MAX:
-        raise SubmissionRejected(
+        raise AppError(
             "too_many_models", f"You already have {MODELS_PER_OWNER_MAX} models, the most one account may register."
         )
     # Not a database constraint: models made before this rule may share names. Two owners racing
     # for one new name can both win; the leaderboard still tells them apart by their addresses.
     if Participant.objects.filter(kind=Participant.Kind.MODEL, display_name__iexact=name).exists():
-        raise SubmissionRejected("name_taken", f"There is already a model called {name!r}; choose another name.")
+        raise AppError("name_taken", f"There is already a model called {name!r}; choose another name.")
     user = _model_user_create(name)
     return Participant.objects.create(
         user=user,
@@ -74,18 +74,18 @@ def model_create(
 
 def _model_fields_check(*, name: str, provider: str, training_cutoff: dt.date | None, homepage: str) -> None:
     if not 1 <= len(name) <= MODEL_NAME_MAX:
-        raise SubmissionRejected("invalid_name", f"A model needs a name of 1 to {MODEL_NAME_MAX} characters.")
+        raise AppError("invalid_name", f"A model needs a name of 1 to {MODEL_NAME_MAX} characters.")
     if len(provider) > 100:
-        raise SubmissionRejected("invalid_provider", "The provider's name may have at most 100 characters.")
+        raise AppError("invalid_provider", "The provider's name may have at most 100 characters.")
     if training_cutoff is not None and training_cutoff > timezone.now().date():
-        raise SubmissionRejected("invalid_training_cutoff", "The training cut-off cannot be in the future.")
+        raise AppError("invalid_training_cutoff", "The training cut-off cannot be in the future.")
     if homepage:
         try:
             URLValidator(schemes=["http", "https"])(homepage)
         except ValidationError:
-            raise SubmissionRejected("invalid_homepage", "The link must be a web address starting with https://.")
+            raise AppError("invalid_homepage", "The link must be a web address starting with https://.")
         if len(homepage) > 200 or not urlsplit(homepage).hostname:
-            raise SubmissionRejected("invalid_homepage", "The link must be a web address of at most 200 characters.")
+            raise AppError("invalid_homepage", "The link must be a web address of at most 200 characters.")
 
 
 def _model_user_create(name: str) -> User:
@@ -103,7 +103,7 @@ def _model_user_create(name: str) -> User:
                 return user_model.objects.create_user(username=username, password=None)
         except IntegrityError:
             continue
-    raise SubmissionRejected("name_taken", f"Too many accounts are named like {name!r}; choose another name.")
+    raise AppError("name_taken", f"Too many accounts are named like {name!r}; choose another name.")
 
 
 def participant_for_user(user: AbstractBaseUser | AnonymousUser) -> Participant:

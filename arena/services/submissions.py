@@ -11,10 +11,6 @@ from django.db import transaction
 from arena.errors import AppError
 from arena.models import Campaign, Language, Participant, Problem, Submission, SubmissionCase
 
-# The former name of the application's error; new code raises AppError.
-SubmissionRejected = AppError
-
-
 LANGUAGE_ALIASES = (
     {choice.value.lower(): choice.value for choice in Language}
     | {choice.label.lower(): choice.value for choice in Language}

@@ -15,6 +15,7 @@ import psycopg
 import psycopg_pool
 import pytest
 import yaml
+from django.contrib.auth.models import AnonymousUser
 from django.db import OperationalError
 from django.test import Client, override_settings
 
@@ -368,3 +369,28 @@ def test_the_schema_documents_the_errors(client: Client, db: None) -> None:
             assert "Retry-After" in responses["503"]["headers"]
     create = schema["paths"]["/api/submissions/"]["post"]["responses"]
     assert {"404", "429"} <= set(create)
+
+
+@pytest.mark.parametrize("path", ["/problem/two-sum/", "/api/problems/", "/api/v2/problems"])
+def test_an_app_error_gets_one_answer_per_surface(rf: Any, db: None, path: str) -> None:
+    """Whatever raised it: the native envelope, the v2 envelope, or the site's page, with its status."""
+    from arena.errors import AppError
+    from arena.middleware import ErrorMiddleware
+
+    request = rf.get(path)
+    request.user = AnonymousUser()
+    error = AppError("throttled", "Too many runs for this account: wait.", status=429, retry_after_s=7)
+    response = ErrorMiddleware(lambda r: None).process_exception(request, error)
+    assert response is not None and response.status_code == 429 and response["Retry-After"] == "7"
+    if path.startswith("/api/v2/"):
+        assert json.loads(response.content)["error"] == {
+            "code": 429,
+            "message": "Too many runs for this account: wait.",
+        }
+    elif path.startswith("/api/"):
+        assert json.loads(response.content) == {
+            "error": {"code": "throttled", "message": "Too many runs for this account: wait."}
+        }
+    else:
+        page = response.content.decode()
+        assert "<h1>Too many requests</h1>" in page and "Too many runs for this account" in page and "7 s" in page

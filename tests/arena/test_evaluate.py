@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from arena.errors import AppError
 from arena.models import Campaign, Participant, Problem, Standing
 from arena.selectors.campaigns import campaign_report
 from arena.services.bank import BANK_DIR
@@ -30,7 +31,6 @@ from arena.services.evaluation import (
     evaluation_run,
     prompt_messages,
 )
-from arena.services.submissions import SubmissionRejected
 from tests.conftest import load_problem
 from tests.sources import TWO_SUM_OK, TWO_SUM_WRONG
 
@@ -315,9 +315,9 @@ def test_problems_are_selected_by_difficulty_date_code_and_limit(two_sum: Proble
     ]
     assert evaluation_problems(codes=["two-sum"], published_after=dt.date(2024, 3, 1)) == []
     Problem.objects.filter(pk=two_sum.pk).update(is_public=False)
-    with pytest.raises(SubmissionRejected, match="No published problem with code two-sum"):
+    with pytest.raises(AppError, match="No published problem with code two-sum"):
         evaluation_problems(codes=["two-sum"])
-    with pytest.raises(SubmissionRejected, match="difficulty must be one of"):
+    with pytest.raises(AppError, match="difficulty must be one of"):
         evaluation_problems(difficulties=["Easy"])
 
 

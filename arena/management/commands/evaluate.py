@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.text import slugify
 
+from arena.errors import AppError
 from arena.management.progress import progress, table
 from arena.selectors.campaigns import FAILURE_CLASSES
 from arena.services.evaluation import (
@@ -26,7 +27,6 @@ from arena.services.evaluation import (
     evaluation_problems,
     evaluation_run,
 )
-from arena.services.submissions import SubmissionRejected
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # What vLLM and llama.cpp document for servers started without a key; the client insists on one.
@@ -134,7 +134,7 @@ class Command(BaseCommand):
                 progress=lambda items: progress(items, label="evaluate", out=self.stdout, name=lambda p: p.code),
                 say=self.stdout.write,
             )
-        except SubmissionRejected as exc:
+        except AppError as exc:
             raise CommandError(exc.message)
         self.stdout.write(summary(report))
         if options["json"]:
