@@ -22,7 +22,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from arena.events import CaseEventThrottle, leaderboard_event, submission_event
-from arena.models import Submission, SubmissionCase, TestCase
+from arena.models import Problem, Submission, SubmissionCase, TestCase
 from arena.services.calibration import (
     calibration_missing,
     calibration_request_safely,
@@ -253,7 +253,19 @@ def _finish(claim: Claim, fields: dict[str, object], *, done: int, total: int) -
             leaderboard_event(
                 problem=problem.code, participant=submission.participant.display_name, verdict=submission.verdict
             )
+    if (submission.cost_detail or {}).get("scores_pending"):
+        _pending_scores_recheck(problem)
     return submission.verdict
+
+
+def _pending_scores_recheck(problem: Problem) -> None:
+    """A calibration that landed while this submission was measured announced the submissions it
+    could see then, not this one (stored just now): now that it is stored, whichever of the two
+    commits came last gives it its scores."""
+    from arena.services.curation import pending_scores_announce
+
+    if not calibration_missing(problem, meter=get_meter(settings.JUDGE_METER)):
+        pending_scores_announce(problem)
 
 
 def efficiency_fields(submission: Submission) -> dict[str, object]:

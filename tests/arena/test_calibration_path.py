@@ -53,6 +53,30 @@ def test_a_missing_calibration_delays_only_the_scores(
     assert live and live[-1]["scores_pending"] is False and live[-1]["scores"]["es"] == first.es
 
 
+def test_a_calibration_that_lands_during_the_measurement_still_gives_the_scores(
+    two_sum: Problem, contestant: Participant, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """It announces the waiting submissions it can see; this one is stored only after it."""
+    from arena import dispatch
+    from arena.services import judging
+    from arena.services.curation import problem_calibrate_and_announce
+    from arena.services.judging import submission_judge
+
+    settings.JUDGE_EAGER = False
+    monkeypatch.setattr(dispatch, "calibrate_later", lambda problem_id: None)
+    measure = judging.measure_cost
+
+    def calibration_lands_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        assert problem_calibrate_and_announce(problem_id=two_sum.pk) == 0, "nothing stored to announce yet"
+        return measure(*args, **kwargs)
+
+    monkeypatch.setattr(judging, "measure_cost", calibration_lands_meanwhile)
+    submission = Submission.objects.create(participant=contestant, problem=two_sum, language="PY3", source=TWO_SUM_OK)
+    assert submission_judge(submission_id=submission.pk) == "AC"
+    submission.refresh_from_db()
+    assert "scores_pending" not in submission.cost_detail and submission.es is not None
+
+
 def test_remeasure_measures_every_accepted_submission_again_and_keeps_verdicts(
     two_sum: Problem, contestant: Participant, settings: Any
 ) -> None:
