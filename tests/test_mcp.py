@@ -49,6 +49,10 @@ class Live:
     tokens: dict[str, str]  # username -> API token
 
 
+# Live servers of their own (SQLite): the PostgreSQL pass of `make test` leaves them out.
+pytestmark = pytest.mark.mcp
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     var_dir = tmp_path_factory.mktemp("mcp")

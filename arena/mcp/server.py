@@ -12,7 +12,6 @@ generic "Error executing tool ..." (logged with its traceback), never a crashed 
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -83,9 +82,6 @@ def build_server(*, stdio_token: str | None = None) -> MCPServer[ServerState]:
     server: MCPServer[ServerState] = MCPServer(
         "codearena", title="CodeArena", instructions=INSTRUCTIONS, lifespan=lifespan
     )
-    # The SDK logs every stateless HTTP request at INFO ("Terminating session: None") and every
-    # refused call; its warnings and tracebacks are what an operator needs.
-    logging.getLogger("mcp").setLevel(logging.WARNING)
     for tool in (list_problems, get_problem, my_submissions, leaderboard, wait_for_verdict):
         server.add_tool(tool, annotations=READ_ONLY)
     server.add_tool(run_code, annotations=RUNS_CODE)

@@ -298,7 +298,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    # The MCP SDK logs every stateless HTTP request at INFO ("Terminating session: None"); its
+    # warnings and tracebacks are what an operator needs.
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "mcp": {"level": "WARNING"}},
 }
 # The deterministic count: the same program gets the same cost on every run and every host with
 # the same interpreter build (docs/scoring.md, "Meters"). cpu and instructions remain settings.
