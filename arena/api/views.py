@@ -14,12 +14,24 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from arena.api.errors import flatten_detail
-from arena.api.fields import StrictCharField, StrictSlugField
 from arena.api.schema import error_responses
+from arena.api.serializers import (
+    CampaignInputSerializer,
+    CampaignSerializer,
+    LeaderboardRowSerializer,
+    ProblemDetailSerializer,
+    ProblemSummarySerializer,
+    RunInputSerializer,
+    SubmissionDetailSerializer,
+    SubmissionInputSerializer,
+    SubmissionSerializer,
+    TokenCreatedSerializer,
+    TokenInputSerializer,
+    TokenSerializer,
+)
 from arena.api.throttles import CampaignCreateThrottle, RunThrottle, SubmissionThrottle, TokenCreateThrottle
 from arena.errors import AppError
-from arena.models import ApiToken, Campaign, Language, Participant, Problem, Submission
-from arena.rendering import render_statement
+from arena.models import ApiToken, Campaign, Participant, Problem
 from arena.selectors.campaigns import campaign_access, campaign_report
 from arena.selectors.leaderboard import leaderboard_filters_from, leaderboard_rows
 from arena.selectors.problems import problem_get, problem_list
@@ -30,90 +42,6 @@ from arena.services.runs import RunRequest, code_run
 from arena.services.submissions import SubmissionDraft, submission_create, submissions_create
 
 MAX_BATCH = 50
-
-
-class ProblemSummarySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    title = serializers.CharField()
-    difficulty = serializers.CharField()
-    points = serializers.FloatField()
-    tags = serializers.ListField(child=serializers.CharField())
-    published_at = serializers.DateTimeField()
-    solvers = serializers.IntegerField(required=False)
-
-
-class ProblemDetailSerializer(ProblemSummarySerializer):
-    statement = serializers.CharField()
-    statement_html = serializers.SerializerMethodField()
-    signature = serializers.JSONField()
-    starter_code = serializers.JSONField()
-    time_limit_ms = serializers.IntegerField()
-    memory_limit_kb = serializers.IntegerField()
-    checker = serializers.CharField()
-    samples = serializers.SerializerMethodField()
-    languages = serializers.SerializerMethodField()
-
-    def get_statement_html(self, problem: Problem) -> str:
-        return render_statement(problem.statement)
-
-    def get_samples(self, problem: Problem) -> list[dict[str, Any]]:
-        return [{"input": c.input, "expected": c.expected} for c in problem.sample_cases()]
-
-    def get_languages(self, problem: Problem) -> list[dict[str, str]]:
-        return [{"key": c.value, "name": c.label} for c in Language]
-
-
-class CaseSerializer(serializers.Serializer):
-    ordinal = serializers.IntegerField()
-    kind = serializers.CharField()
-    verdict = serializers.CharField()
-    time_ms = serializers.FloatField()
-    memory_kb = serializers.IntegerField()
-    message = serializers.CharField()
-
-
-class SubmissionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    problem = serializers.CharField(source="problem.code")
-    participant = serializers.CharField(source="participant.display_name")
-    language = serializers.CharField()
-    status = serializers.CharField()
-    verdict = serializers.CharField()
-    message = serializers.CharField()
-    cases_done = serializers.IntegerField()
-    cases_total = serializers.IntegerField()
-    time_ms = serializers.FloatField(allow_null=True)
-    memory_kb = serializers.IntegerField(allow_null=True)
-    cost = serializers.FloatField(allow_null=True)
-    cost_unit = serializers.CharField()
-    cost_meter = serializers.CharField()
-    cost_detail = serializers.JSONField()
-    beyond = serializers.FloatField(allow_null=True)
-    dps = serializers.FloatField(allow_null=True)
-    dps_norm = serializers.FloatField(allow_null=True)
-    es = serializers.FloatField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    judged_at = serializers.DateTimeField(allow_null=True)
-    stream = serializers.SerializerMethodField()
-
-    def get_stream(self, submission: Submission) -> str:
-        return f"/ws/submission/{submission.stream_secret}/"
-
-
-class SubmissionDetailSerializer(SubmissionSerializer):
-    cases = CaseSerializer(many=True)
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        # A field called "source" cannot be declared on the class: it would shadow Field.source.
-        return {**super().get_fields(), "source": serializers.CharField()}
-
-
-class SubmissionInputSerializer(serializers.Serializer):
-    problem = StrictSlugField()
-    language = StrictCharField(max_length=32)
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        return {**super().get_fields(), "source": StrictCharField(trim_whitespace=False, allow_blank=True)}
 
 
 def _batch_items(request: Request, noun: str) -> list[dict[str, Any]]:
@@ -164,18 +92,6 @@ class ProblemDetailApi(APIView):
     @extend_schema(responses=ProblemDetailSerializer)
     def get(self, request: Request, code: str) -> Response:
         return Response(ProblemDetailSerializer(_problem_or_404(code)).data)
-
-
-class RunInputSerializer(serializers.Serializer):
-    language = StrictCharField(max_length=32)
-    inputs = serializers.JSONField(
-        required=False, allow_null=True, default=None,
-        help_text="Custom inputs (at most 10): each a list of positional arguments or an object keyed by "
-        "parameter name. Omitted or null: the problem's samples.",
-    )  # fmt: skip
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        return {**super().get_fields(), "source": StrictCharField(trim_whitespace=False, allow_blank=True)}
 
 
 class RunApi(APIView):
@@ -262,21 +178,6 @@ class SubmissionDetailApi(APIView):
         return Response(SubmissionDetailSerializer(submission).data)
 
 
-class LeaderboardRowSerializer(serializers.Serializer):
-    rank = serializers.IntegerField()
-    name = serializers.CharField()
-    username = serializers.CharField(help_text="The participant's public profile is /u/<username>/.")
-    kind = serializers.CharField()
-    dp = serializers.FloatField()
-    solved = serializers.IntegerField()
-    pass_rate = serializers.FloatField()
-    mean_beyond = serializers.FloatField(allow_null=True)
-    mean_dps = serializers.FloatField(allow_null=True)
-    mean_es = serializers.FloatField(allow_null=True)
-    attempted = serializers.IntegerField()
-    solved_by_difficulty = serializers.DictField(child=serializers.IntegerField())
-
-
 class LeaderboardApi(APIView):
     @extend_schema(
         parameters=[
@@ -293,23 +194,6 @@ class LeaderboardApi(APIView):
     def get(self, request: Request) -> Response:
         filters = leaderboard_filters_from(request.query_params)
         return Response(LeaderboardRowSerializer(leaderboard_rows(filters=filters), many=True).data)
-
-
-class TokenSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    prefix = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    last_used_at = serializers.DateTimeField(allow_null=True)
-    revoked_at = serializers.DateTimeField(allow_null=True)
-
-
-class TokenCreatedSerializer(TokenSerializer):
-    token = serializers.CharField(help_text="The plain token: shown this once, only its hash is stored.")
-
-
-class TokenInputSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class TokenListCreateApi(APIView):
@@ -365,18 +249,6 @@ class SubmissionStateApi(APIView):
 
             raise NotFound(f"No submission {submission_id} of yours.")
         return Response(submission_state(submission))
-
-
-class CampaignInputSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=120)
-    k = serializers.IntegerField(min_value=1, max_value=100)
-
-
-class CampaignSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    k = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
 
 
 def _campaign_or_404(request: Request, campaign_id: int) -> Campaign:

@@ -27,7 +27,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from arena.api.views import (
+from arena.api.serializers import (
     LeaderboardRowSerializer,
     ProblemDetailSerializer,
     ProblemSummarySerializer,
