@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,13 @@ def model_token(model_account: Participant) -> str:
 @pytest.fixture
 def contestant_token(contestant: Participant) -> str:
     return token_create(participant=contestant)[1]
+
+
+@pytest.fixture
+def fresh_counters() -> Iterator[None]:
+    """Fair-use counters from zero, and none left behind for the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -17,3 +17,15 @@ class Solution:
         return [0, 1]
 """
 TWO_SUM_SYNTAX = "class Solution:\n    def twoSum(self, nums, target)\n        return []\n"
+# Correct, and prints on stdout and stderr (runs show both).
+TWO_SUM_PRINTS = """import sys
+class Solution:
+    def twoSum(self, nums, target):
+        print("looking at", nums, "for", target)
+        print("debug line", file=sys.stderr)
+        seen = {}
+        for j, v in enumerate(nums):
+            if target - v in seen:
+                return [seen[target - v], j]
+            seen[v] = j
+"""

@@ -6,11 +6,8 @@ import pytest
 from django.test import Client
 
 from arena.models import Participant, Problem, Submission
+from tests.http import auth
 from tests.sources import TWO_SUM_OK, TWO_SUM_SYNTAX, TWO_SUM_WRONG
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def test_problem_list_filters_and_detail_has_what_an_agent_needs(client: Client, two_sum: Problem) -> None:

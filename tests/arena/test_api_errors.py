@@ -22,6 +22,7 @@ from django.test import Client, override_settings
 from arena.api.parsers import MAX_JSON_DEPTH, BoundedJSONParser, RequestTooLarge
 from arena.models import Campaign, Participant, Problem, Submission
 from arena.outages import DATABASE, REDIS, outage_of
+from tests.http import auth
 from tests.sources import TWO_SUM_OK
 
 TEN_MB = 10 * 1024 * 1024
@@ -29,10 +30,6 @@ TEN_MB = 10 * 1024 * 1024
 REDIS_DOWN = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
 }
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def native_error(response: Any, status: int, code: str) -> str:

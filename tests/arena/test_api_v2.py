@@ -6,11 +6,8 @@ import pytest
 from django.test import Client
 
 from arena.models import Problem, Submission
+from tests.http import auth
 from tests.sources import TWO_SUM_OK
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def test_problem_list_uses_the_envelope(client: Client, two_sum: Problem, model_token: str) -> None:

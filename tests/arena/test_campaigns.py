@@ -7,11 +7,8 @@ from django.test import Client
 
 from arena.models import Participant, Problem, Standing
 from arena.selectors.campaigns import expected_max_at_k, pass_at_k
+from tests.http import auth
 from tests.sources import TWO_SUM_OK, TWO_SUM_SYNTAX, TWO_SUM_WRONG
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def test_pass_at_k_is_the_unbiased_estimator() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from arena.services import throttling
 from arena.services.campaigns import campaign_create
 from arena.services.participants import participant_create, token_create
 from config.env import parse_rate
+from tests.http import auth
 from tests.sources import TWO_SUM_OK, TWO_SUM_WRONG
 
 SetLimits = Callable[[dict[str, str]], None]
@@ -30,15 +31,7 @@ SUBMISSION_ROUTES = ["rest", "batch", "v2", "campaign", "browser"]
 ITEM = {"problem": "two-sum", "language": "PY3", "source": TWO_SUM_OK}
 
 
-def auth(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_counters")
 
 
 @pytest.fixture

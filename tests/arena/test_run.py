@@ -3,42 +3,18 @@ submission, no measurement, a budget of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from arena.models import Problem, Submission
 from config.env import parse_rate
-from tests.sources import TWO_SUM_OK
+from tests.http import auth
+from tests.sources import TWO_SUM_OK, TWO_SUM_PRINTS
 
 RUN = "/api/problems/two-sum/run/"
-
-CHATTY = """
-import sys
-class Solution:
-    def twoSum(self, nums, target):
-        print("looking at", nums, "for", target)
-        print("debug line", file=sys.stderr)
-        seen = {}
-        for j, v in enumerate(nums):
-            if target - v in seen:
-                return [seen[target - v], j]
-            seen[v] = j
-"""
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_counters")
 
 
 def run(client: Client, token: str, source: str, inputs: Any = None, path: str = RUN) -> Any:
@@ -51,7 +27,7 @@ def run(client: Client, token: str, source: str, inputs: Any = None, path: str =
 def test_run_on_the_samples_shows_prints_and_expected_vs_got(
     client: Client, two_sum: Problem, contestant_token: str
 ) -> None:
-    response = run(client, contestant_token, CHATTY)
+    response = run(client, contestant_token, TWO_SUM_PRINTS)
     assert response.status_code == 200, response.content
     report = response.json()
     assert report["verdict"] == "AC" and report["submitted"] is False
@@ -77,7 +53,7 @@ def test_a_wrong_sample_answer_shows_expected_and_got(client: Client, two_sum: P
 
 def test_custom_inputs_by_position_and_by_name(client: Client, two_sum: Problem, contestant_token: str) -> None:
     inputs = [[[1, 2, 7], 9], {"target": 3, "nums": [1, 2]}, [[5], 5]]
-    report = run(client, contestant_token, CHATTY, inputs).json()
+    report = run(client, contestant_token, TWO_SUM_PRINTS, inputs).json()
     assert report["verdict"] == "OK"
     first, second, third = report["cases"]
     assert first["kind"] == "custom" and "expected" not in first

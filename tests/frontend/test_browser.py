@@ -12,23 +12,12 @@ import pytest
 from playwright.sync_api import Page, Request, ViewportSize, expect
 
 from tests.frontend.conftest import log_in
-from tests.sources import TWO_SUM_OK
+from tests.sources import TWO_SUM_OK, TWO_SUM_PRINTS
 
 # Correct, but slow to start (sleeping costs no CPU), so the page is open before the verdict exists.
 SLOW_START_OK = "import time\ntime.sleep(2)\n" + TWO_SUM_OK
 # Correct, prints, and takes a second per input, so a run is still going when the page is looked at.
-CHATTY_OK = """import sys
-import time
-time.sleep(1)
-class Solution:
-    def twoSum(self, nums, target):
-        print("looking at", nums, "for", target)
-        print("debug line", file=sys.stderr)
-        seen = {}
-        for j, v in enumerate(nums):
-            if target - v in seen:
-                return [seen[target - v], j]
-            seen[v] = j"""
+CHATTY_OK = "import time\ntime.sleep(1)\n" + TWO_SUM_PRINTS
 
 pytestmark = pytest.mark.browser
 

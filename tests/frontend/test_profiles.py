@@ -11,13 +11,10 @@ from django.utils import timezone
 
 from arena.models import ApiToken, Participant, Problem, Submission
 from arena.services.participants import MODELS_PER_OWNER_MAX, model_create, token_create
+from tests.http import auth
 from tests.sources import TWO_SUM_OK
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def register(client: Client, name: str, **fields: str) -> object:
