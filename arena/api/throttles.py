@@ -56,9 +56,3 @@ class TokenCreateThrottle(FairUseThrottle):
 
 class CampaignCreateThrottle(FairUseThrottle):
     action = throttling.CAMPAIGN_CREATE
-
-
-class RunThrottle(FairUseThrottle):
-    """Runs (samples or custom input) have their own budget: they are no submissions."""
-
-    action = throttling.RUN

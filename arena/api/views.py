@@ -29,7 +29,7 @@ from arena.api.serializers import (
     TokenInputSerializer,
     TokenSerializer,
 )
-from arena.api.throttles import CampaignCreateThrottle, RunThrottle, SubmissionThrottle, TokenCreateThrottle
+from arena.api.throttles import CampaignCreateThrottle, SubmissionThrottle, TokenCreateThrottle
 from arena.errors import AppError
 from arena.models import ApiToken, Campaign, Participant, Problem
 from arena.selectors.campaigns import campaign_access, campaign_report
@@ -40,6 +40,7 @@ from arena.services.campaigns import campaign_create, campaign_submit
 from arena.services.participants import participant_for_user, token_create, token_revoke
 from arena.services.runs import RunRequest, code_run
 from arena.services.submissions import SubmissionDraft, submission_create, submissions_create
+from arena.services.throttling import client_ip
 
 MAX_BATCH = 50
 
@@ -99,7 +100,6 @@ class RunApi(APIView):
     samples expected vs got. No submission, no efficiency measurement, its own rate limit."""
 
     permission_classes = [permissions.IsAuthenticated]
-    throttle_classes = [RunThrottle]
 
     @extend_schema(request=RunInputSerializer, responses={200: OpenApiTypes.OBJECT, **error_responses(404)})
     def post(self, request: Request, code: str) -> Response:
@@ -110,7 +110,7 @@ class RunApi(APIView):
             problem=problem, language=data.validated_data["language"], source=data.validated_data["source"],
             inputs=data.validated_data["inputs"],
         )  # fmt: skip
-        return Response(code_run(participant=_participant(request), request=run))
+        return Response(code_run(participant=_participant(request), request=run, ip=client_ip(request)))
 
 
 class SubmissionListCreateApi(APIView):

@@ -140,9 +140,8 @@ def run_code(
     with _tool_call():
         caller = _caller(ctx)
         found = _problem(problem)
-        throttling.throttle_take(throttling.RUN, account=caller.account, ip=caller.address)
         request = RunRequest(problem=found, language=language, source=source, inputs=inputs)
-        return code_run(participant=caller.participant, request=request)
+        return code_run(participant=caller.participant, request=request, ip=caller.address)
 
 
 def submit(

@@ -19,6 +19,7 @@ from arena.errors import AppError
 from arena.models import Participant, Problem
 from arena.services.calibration import checker_spec
 from arena.services.submissions import SubmissionDraft, draft_language_check
+from arena.services.throttling import RUN, throttle_take
 
 MAX_RUN_INPUTS = 10
 MAX_RUN_INPUT_BYTES = 64 * 1024  # all custom inputs together, as JSON
@@ -100,13 +101,15 @@ def run_wait_s(payload: dict[str, Any]) -> float:
     return min(settings.RUN_WAIT_MAX_S, len(payload["cases"]) * per_case_s + 10)
 
 
-def code_run(*, participant: Participant, request: RunRequest) -> dict[str, Any]:
+def code_run(*, participant: Participant, request: RunRequest, ip: str) -> dict[str, Any]:
     """Run and report: ``{"problem", "language", "verdict", "cases": [...], "submitted": false}``.
     ``verdict`` is AC when every sample matched (OK when custom inputs all returned), else the
-    first failure's."""
+    first failure's. Fair use counts every input run (each is a jail at the problem's limits), for
+    the account and the address, once the request is known to be well-formed."""
     from arena import dispatch
 
     payload = run_payload(request)
+    throttle_take(RUN, account=str(participant.user_id), ip=ip, cost=len(payload["cases"]))
     try:
         results = dispatch.trial(payload, timeout_s=run_wait_s(payload))
     except dispatch.TrialUnavailable as exc:

@@ -43,7 +43,7 @@ class Action:
 
 
 SUBMIT = Action("submissions", "submit", "submit-ip")
-RUN = Action("runs", "run", "run-ip")
+RUN = Action("inputs run", "run", "run-ip")  # counted per input: each is a jail
 SIGNUP = Action("sign-ups", None, "signup-ip")
 TOKEN_CREATE = Action("new API tokens", "token-create", "token-create-ip")
 CAMPAIGN_CREATE = Action("new campaigns", "campaign-create", "campaign-create-ip")

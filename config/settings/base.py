@@ -229,9 +229,9 @@ FAIR_USE_RATES = {
     "token-create-ip": env_rate("TOKEN_CREATE_RATE_PER_IP", "30/hour"),
     "campaign-create": env_rate("CAMPAIGN_CREATE_RATE", "10/hour"),
     "campaign-create-ip": env_rate("CAMPAIGN_CREATE_RATE_PER_IP", "30/hour"),
-    # "Run" (samples or custom input, no submission): its own budget, each run counts once.
-    "run": env_rate("RUN_RATE", "20/min"),
-    "run-ip": env_rate("RUN_RATE_PER_IP", "60/min"),
+    # "Run" (samples or custom input, no submission): its own budget, counted per input run.
+    "run": env_rate("RUN_RATE", "60/min"),
+    "run-ip": env_rate("RUN_RATE_PER_IP", "120/min"),
 }
 # The longest a request waits for a run's result from the judge (then a 503: try again).
 RUN_WAIT_MAX_S = env_int("RUN_WAIT_MAX_S", 60, minimum=5)

@@ -120,13 +120,20 @@ def test_run_needs_a_login_and_a_published_problem(client: Client, two_sum: Prob
     assert run(client, contestant_token, TWO_SUM_OK).status_code == 404
 
 
-def test_runs_have_their_own_budget(client: Client, two_sum: Problem, contestant_token: str, settings: Any) -> None:
-    settings.FAIR_USE_RATES = {**settings.FAIR_USE_RATES, "run": parse_rate("2/min"), "submit": parse_rate("1/min")}
-    assert run(client, contestant_token, TWO_SUM_OK).status_code == 200
-    assert run(client, contestant_token, TWO_SUM_OK, path=RUN.rstrip("/")).status_code == 200, "no trailing slash"
-    refused = run(client, contestant_token, TWO_SUM_OK)
-    assert refused.status_code == 429 and "Too many runs" in refused.json()["error"]["message"]
+def test_runs_have_their_own_budget_counted_per_input(
+    client: Client, two_sum: Problem, contestant_token: str, settings: Any
+) -> None:
+    settings.FAIR_USE_RATES = {**settings.FAIR_USE_RATES, "run": parse_rate("5/min"), "submit": parse_rate("1/min")}
+    samples = two_sum.sample_cases().count()
+    assert samples == 2
+    assert run(client, contestant_token, TWO_SUM_OK).status_code == 200  # 2 inputs
+    assert run(client, contestant_token, "", [[[1], 1]]).status_code == 400, "a refused request costs nothing"
+    refused = run(client, contestant_token, TWO_SUM_OK, [[[1, 2], 3]] * 4)  # 2 + 4 > 5
+    assert refused.status_code == 429 and "Too many inputs run for this account" in refused.json()["error"]["message"]
     assert int(refused["Retry-After"]) > 0
+    ok = run(client, contestant_token, TWO_SUM_OK, [[[1, 2], 3]] * 3, path=RUN.rstrip("/"))
+    assert ok.status_code == 200, "the refusal took nothing: 2 + 3 = 5 fit (and no trailing slash)"
+    assert run(client, contestant_token, TWO_SUM_OK, [[[1, 2], 3]]).status_code == 429
     item = {"problem": "two-sum", "language": "PY3", "source": TWO_SUM_OK}
     submitted = client.post("/api/submissions/", item, content_type="application/json", **auth(contestant_token))
     assert submitted.status_code == 201, "runs do not use the submission budget"
