@@ -166,7 +166,10 @@ def test_the_perf_counter_follows_every_process_the_jail_starts() -> None:
     # cgroup counts every task; the counter, opened before nsjail existed, must see the same.
     counter_ms = run.counter / 1e6
     assert run.cpu_ms > 100
-    assert abs(counter_ms - run.cpu_ms) < 0.1 * run.cpu_ms
+    # Without the children the counter would hold the start-up alone (~15% of the run). What
+    # the cgroup counts beyond the task clock (the tasks' exits, nsjail's set-up before the
+    # counter runs) grows with the host's load: 10.6% under a full test run.
+    assert abs(counter_ms - run.cpu_ms) < 0.25 * run.cpu_ms
 
 
 def test_valgrind_counts_are_deterministic_and_grow_with_the_work() -> None:
