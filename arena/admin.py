@@ -11,10 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from arena.ingest.archive import MAX_UPLOAD_BYTES, bank_zip_import, bank_zip_write
+from arena.ingest.spec import ImportOutcome, IngestError
 from arena.models import (
     ApiToken,
     CurationTask,
@@ -285,7 +288,8 @@ class ProblemAdmin(admin.ModelAdmin):
     # Published only through the Publish action, which validates first.
     readonly_fields = ("statement_preview", "cases_summary", "bank_hash", "is_public", "preview_link")
     inlines = [ReferenceInline]
-    actions = ["validate", "scale", "rotate_performance_inputs", "calibrate", "publish", "unpublish", "rejudge_all"]
+    actions = ["validate", "scale", "rotate_performance_inputs", "calibrate", "publish", "unpublish", "rejudge_all",
+               "export_bank_zip"]  # fmt: skip
 
     def save_model(self, request: HttpRequest, obj: Problem, form: Any, change: bool) -> None:
         if not change:
@@ -383,6 +387,60 @@ class ProblemAdmin(admin.ModelAdmin):
             for s in Submission.objects.filter(problem__in=queryset, status=Submission.Status.DONE)
         )
         self.message_user(request, f"{count} submission(s) queued for rejudging.")
+
+    @admin.action(description="Export as bank folder (zip)", permissions=["view"])
+    def export_bank_zip(self, request: HttpRequest, queryset: QuerySet[Problem]) -> HttpResponse | None:
+        problems = list(queryset.order_by("code"))
+        try:
+            data = bank_zip_write(problems=problems)
+        except IngestError as exc:
+            self.message_user(request, f"Nothing exported: {exc}", level=messages.ERROR)
+            return None
+        name = f"{problems[0].code}.zip" if len(problems) == 1 else f"bank-folders-{len(problems)}.zip"
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [path("import-zip/", self.admin_site.admin_view(self.import_zip), name="arena_problem_import_zip")]
+        return own + super().get_urls()
+
+    def import_zip(self, request: HttpRequest) -> HttpResponse:
+        """Upload bank folders as a zip; they are saved unpublished (see arena/ingest/archive.py)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BankZipForm(request.POST or None, request.FILES or None)
+        outcomes: list[ImportOutcome] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                outcomes = bank_zip_import(upload=form.cleaned_data["archive"])
+            except IngestError as exc:
+                form.add_error("archive", str(exc))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import bank folder (zip)",
+            "form": form,
+            "outcomes": outcomes,
+            "saved": [o for o in outcomes if o.status in ("imported", "updated")],
+        }
+        return TemplateResponse(request, "admin/arena/problem/import_zip.html", context)
+
+
+class BankZipForm(forms.Form):
+    archive = forms.FileField(
+        label="Zip file",
+        help_text="One folder per problem, <code>/problem.toml and the rest, as the export action writes them "
+        f"(at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB).",
+    )
+
+    def clean_archive(self) -> Any:
+        upload = self.cleaned_data["archive"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is {_size_text(upload.size)}; at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB is accepted."
+            )
+        return upload
 
 
 @admin.register(CurationTask)

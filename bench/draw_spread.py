@@ -60,7 +60,7 @@ def _setup() -> None:
 
 def measure(code: str, draws: int, seed: int) -> Spread:
     _setup()
-    from arena.services.bank import BANK_DIR, load_generator, read_folder
+    from arena.ingest.bank import BANK_DIR, load_generator, read_folder
     from judge.reference import run_reference
 
     folder = read_folder(BANK_DIR / code)
@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     _setup()
-    from arena.services.bank import bank_folders
+    from arena.ingest.bank import bank_folders
 
     codes = [p for p in args.problems.split(",") if p] or [path.name for path in bank_folders()]
     print(f"{len(codes)} problems, {args.draws} draws each at the problem's perf_scale")

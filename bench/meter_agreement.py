@@ -84,7 +84,7 @@ def children_cpu_s() -> float:
 
 
 def measure_problem(path: Path, args: argparse.Namespace, valgrind: object, cpu: object) -> ProblemResult:
-    from arena.services.bank import load_generator, read_folder
+    from arena.ingest.bank import load_generator, read_folder
     from judge.meters import CostMeter
     from judge.protocol import CaseSpec, JudgeJob
     from judge.reference import run_reference
@@ -177,7 +177,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from arena.services.bank import BANK_DIR, bank_folders
+    from arena.ingest.bank import BANK_DIR, bank_folders
     from judge.meters import CpuMeter, ValgrindMeter, get_meter
 
     valgrind, cpu = get_meter("valgrind"), get_meter("cpu")

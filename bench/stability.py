@@ -655,7 +655,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from arena.services.bank import BANK_DIR, problem_load, read_folder
+    from arena.ingest.bank import BANK_DIR, problem_load, read_folder
     from judge.sandbox.pool import WARM_POOL
 
     load_before = os.getloadavg()

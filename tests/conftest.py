@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from arena.ingest.bank import BANK_DIR, problem_load, read_folder
 from arena.models import Participant, Problem
-from arena.services.bank import BANK_DIR, problem_load, read_folder
 from arena.services.participants import participant_create, token_create
 
 REPO = Path(__file__).resolve().parent.parent

@@ -13,10 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from arena.ingest.bank import BankError, load_generator, reference_outputs
 from arena.models import Participant, Problem, ReferenceCost, Submission, TestCase
 from arena.rendering import render_statement
 from arena.scoring.efficiency import cluster_references
-from arena.services.bank import BankError, load_generator, reference_outputs
 from arena.services.calibration import case_specs, checker_spec, job_for, measurement_host
 from arena.services.performance import performance_inputs_draw
 from arena.services.rescoring import Pool, anchored_costs_refresh, problem_rescore

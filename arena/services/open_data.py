@@ -1,5 +1,6 @@
 """The open-data repository: export public problems, their tests and references, and accepted
-submissions with their measured cost, as JSONL and Parquet; import such an export elsewhere.
+submissions with their measured cost, as JSONL and Parquet. Importing such an export elsewhere
+is ingest: arena/ingest/open_data.py.
 
 Participants are pseudonymous unless they opted in (``Participant.open_data_opt_in``): the
 pseudonym is an HMAC of their id under the instance's secret, so it is stable from one export to
@@ -11,9 +12,9 @@ exported: they are drawn from a per-deployment secret (arena/services/performanc
 nobody can answer them from a table. An export says how many a problem has and at what
 generator scale; an instance importing it draws its own, from its own secret.
 
-The tables and every column are declared once (``TABLES``): the writers, the reader and the
-README shipped in each export all come from that declaration, so the documentation cannot drift
-from the files.
+The tables and every column are declared once (``arena/ingest/open_data_tables.py``): the
+writers, the reader and the README shipped in each export all come from that declaration, so the
+documentation cannot drift from the files.
 """
 
 from __future__ import annotations
@@ -22,12 +23,10 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -35,158 +34,11 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from arena.importers import (
-    CaseRow,
-    ImportedProblem,
-    ImportOutcome,
-    ImportSkip,
-    ReferenceRow,
-    imported_problem_find,
-    imported_problem_save,
-    performance_inputs_in_jail,
-    record_digest,
-    sandbox_run,
-)
+from arena.ingest.open_data_tables import FORMAT_VERSION, TABLES, ColumnType, Table
 from arena.models import Participant, Problem, ReferenceCost, ReferenceSolution, Submission, TestCase
-from judge.grading import outputs_match
-from judge.protocol import CheckerSpec
 
-ORIGIN = "open-data"
-FORMAT_VERSION = "2"  # 2: performance inputs are no longer exported; problems carry perf_count
 FORMATS = ("jsonl", "parquet")
-MAX_PERF_COUNT = 16  # performance inputs an import draws for one problem
 
-ColumnType = Literal["string", "int", "float", "bool", "json", "timestamp", "date"]
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: ColumnType
-    description: str
-    nullable: bool = False
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    description: str
-    columns: tuple[Column, ...]
-
-
-TABLES: tuple[Table, ...] = (
-    Table(
-        "problems",
-        "One row per public problem.",
-        (
-            Column("code", "string", "Stable identifier (slug); other tables refer to problems by it."),
-            Column("title", "string", "Display title."),
-            Column("statement", "string", "Problem statement in Markdown (rendered and sanitised on the site)."),
-            Column("difficulty", "string", "easy, medium or hard."),
-            Column("points", "float", "Base points P, shared by everyone who solves it (Dynamic Points)."),
-            Column("published_at", "timestamp", "Release date (UTC): drives contamination windows."),
-            Column("tags", "json", "List of topic tags."),
-            Column("time_limit_ms", "int", "CPU time limit per test case, in milliseconds."),
-            Column("memory_limit_kb", "int", "Memory limit, in KiB."),
-            Column(
-                "signature",
-                "json",
-                'Call signature: {"style": "class"|"function", "name", "params": [{"name", "type"}], "returns"}. '
-                "Class style calls Solution().<name>(...); ListNode/TreeNode arguments and results are "
-                "LeetCode-style level-order arrays.",
-            ),
-            Column("starter_code", "json", "Object: language key (e.g. PY3) to starter source."),
-            Column("checker", "string", "How outputs compare: exact, float, unordered or custom."),
-            Column(
-                "checker_source", "string", "For checker = custom: Python defining evaluate(args, output, expected)."
-            ),
-            Column("float_tolerance", "float", "Relative and absolute tolerance of the float checker."),
-            Column(
-                "generator_source", "string", "Python defining generate(rng, scale) -> list of arguments; may be empty."
-            ),
-            Column("perf_scale", "int", "Generator scale of the performance inputs (0 = not from a scaled generator)."),
-            Column(
-                "perf_count",
-                "int",
-                "How many performance inputs it has. The inputs are secret and not exported: an importing instance "
-                "draws its own from the generator at perf_scale.",
-            ),
-            Column(
-                "origin", "string", "Where the exporting instance got it: bank, admin, mercury, humaneval, open-data."
-            ),
-            Column("origin_id", "string", "Its id at that origin (e.g. HumanEval/0); empty for the bank."),
-            Column("reference_labels", "json", "Labels of its reference solutions (full rows in references)."),
-        ),
-    ),
-    Table(
-        "tests",
-        "One row per sample or hidden test case. Expected outputs come from the canonical reference solution. "
-        "Performance inputs (what cost is measured on) and their outputs are secret and not exported.",
-        (
-            Column("problem", "string", "Problem code."),
-            Column("ordinal", "int", "Position of the case within its problem (cases run in this order)."),
-            Column("kind", "string", "sample (shown in the statement) or hidden."),
-            Column("input", "json", "List of positional arguments."),
-            Column("expected", "json", "Expected return value, as JSON.", nullable=True),
-        ),
-    ),
-    Table(
-        "references",
-        "One row per reference solution: the yardsticks of the efficiency scores.",
-        (
-            Column("problem", "string", "Problem code."),
-            Column(
-                "label", "string", 'Human-readable label, e.g. "O(n^2) brute force" or "Mercury solution 3 (56ms)".'
-            ),
-            Column("source", "string", "Python source."),
-            Column("is_canonical", "bool", "True for the solution whose outputs are the expected outputs."),
-            Column(
-                "costs",
-                "json",
-                "Its measured costs, one object per judge host and meter: host, meter, unit, cost, samples "
-                "(every repeat), cluster (0 = slowest), cumulative_share (DPS), environment, measured_at.",
-            ),
-        ),
-    ),
-    Table(
-        "submissions",
-        "One row per accepted submission to a public problem.",
-        (
-            Column("submission", "string", "Pseudonymous id of the submission, stable across exports."),
-            Column("problem", "string", "Problem code."),
-            Column(
-                "participant",
-                "string",
-                "The participant's display name if they opted in to open data, else a stable pseudonym "
-                '"participant-<hash>".',
-            ),
-            Column("participant_kind", "string", "human or model."),
-            Column("language", "string", "Language key, e.g. PY3."),
-            Column(
-                "source",
-                "string",
-                "The accepted program; null when withheld because it contains the name of a participant who "
-                "did not opt in.",
-                nullable=True,
-            ),
-            Column("verdict", "string", "Always AC in this table."),
-            Column("time_ms", "float", "Sum of per-case wall times measured by the harness, ms.", nullable=True),
-            Column("memory_kb", "int", "Peak resident memory of the run, KiB.", nullable=True),
-            Column("cost", "float", "Cost on the performance inputs (median of repeats).", nullable=True),
-            Column("cost_unit", "string", "Unit of cost, e.g. ms or instructions."),
-            Column("cost_meter", "string", "Meter that measured it: cpu, instructions or valgrind."),
-            Column(
-                "judge_host", "string", "Judge host that measured it; compare costs only within one host and meter."
-            ),
-            Column("beyond", "float", "Beyond score in [0, 1] against the references on that host.", nullable=True),
-            Column("dps", "float", "DPS score in [0, 1] (cumulative share of the matched cluster).", nullable=True),
-            Column("dps_norm", "float", "DPS_norm in [0, 1] ((j+1)/m for the matched cluster j).", nullable=True),
-            Column("es", "float", "Efficiency share in [0, 1] among all accepted solutions.", nullable=True),
-            Column("submitted_on", "date", "Day the submission was made (UTC)."),
-        ),
-    ),
-)
-TABLE_BY_NAME = {table.name: table for table in TABLES}
 _ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     "string": pa.string(),
     "int": pa.int64(),
@@ -223,9 +75,6 @@ def _names_of(participant: Participant) -> list[str]:
 def _mentions(text: str, names: list[str]) -> bool:
     lowered = text.lower()
     return any(name.lower() in lowered for name in names)
-
-
-# --- export ---------------------------------------------------------------------------------
 
 
 def open_data_problems(*, problems: list[Problem]) -> Iterator[dict[str, Any]]:
@@ -414,222 +263,3 @@ def open_data_export(*, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> di
     exported_at = timezone.now().astimezone(dt.UTC)
     (out_dir / "README.md").write_text(open_data_readme(counts=counts, formats=formats, exported_at=exported_at))
     return counts
-
-
-# --- import ---------------------------------------------------------------------------------
-
-
-def open_data_read(*, directory: Path, table: str) -> list[dict[str, Any]]:
-    """A table of an export as rows of plain values (JSONL preferred, else Parquet)."""
-    spec = TABLE_BY_NAME[table]
-    jsonl, parquet = directory / f"{table}.jsonl", directory / f"{table}.parquet"
-    if jsonl.exists():
-        with jsonl.open(encoding="utf-8") as handle:
-            rows = [json.loads(line) for line in handle if line.strip()]
-    elif parquet.exists():
-        json_columns = {c.name for c in spec.columns if c.type == "json"}
-        rows = [
-            {k: json.loads(v) if k in json_columns and isinstance(v, str) else v for k, v in row.items()}
-            for row in pq.read_table(parquet).to_pylist()
-        ]
-    else:
-        raise FileNotFoundError(f"{directory} has neither {jsonl.name} nor {parquet.name}")
-    required = {c.name for c in spec.columns}
-    # Both formats read back identically: timestamps and dates as ISO strings, as in JSONL.
-    dated = [c.name for c in spec.columns if c.type in ("timestamp", "date")]
-    for number, row in enumerate(rows, start=1):
-        missing = required - set(row)
-        if missing:
-            raise ValueError(f"{table} row {number} lacks {', '.join(sorted(missing))}")
-        for name in dated:
-            if isinstance(row[name], dt.date):
-                row[name] = (_timestamp(row[name]) if isinstance(row[name], dt.datetime) else row[name]).isoformat()
-    return rows
-
-
-def _timestamp(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    parsed = dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def open_data_import(
-    *, directory: Path, verify: bool = True, trust_code: bool = False, force: bool = False
-) -> list[ImportOutcome]:
-    """Import the problems, tests and references of an export (origin "open-data").
-
-    ``verify`` re-runs each canonical reference in the sandbox and requires it to reproduce the
-    exported expected outputs. Code that would run outside the jail — generators, custom
-    checkers — comes only with ``trust_code``: without it generators are dropped and problems
-    with a custom checker are skipped.
-    """
-    problems = open_data_read(directory=directory, table="problems")
-    tests: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in open_data_read(directory=directory, table="tests"):
-        tests[row["problem"]].append(row)
-    references: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in open_data_read(directory=directory, table="references"):
-        references[row["problem"]].append(row)
-    return [
-        _import_problem(
-            row, tests[row["code"]], references[row["code"]], verify=verify, trust_code=trust_code, force=force
-        )
-        for row in problems
-    ]
-
-
-def _import_problem(
-    row: dict[str, Any],
-    tests: list[dict[str, Any]],
-    references: list[dict[str, Any]],
-    *,
-    verify: bool,
-    trust_code: bool,
-    force: bool,
-) -> ImportOutcome:
-    code = str(row["code"])
-    digest = record_digest(
-        {"problem": row, "tests": tests, "references": references, "trust": trust_code}, origin=ORIGIN
-    )
-    existing = imported_problem_find(origin=ORIGIN, origin_id=code)
-    if existing is not None and existing.bank_hash == digest and not force:
-        return ImportOutcome(code, "unchanged", code=code, cases=len(tests), references=len(references))
-    notes: list[str] = []
-    try:
-        if not re.fullmatch(r"[-a-zA-Z0-9_]{1,64}", code):
-            raise ImportSkip("code is not a slug")
-        if row["checker"] == Problem.Checker.CUSTOM and not trust_code:
-            raise ImportSkip("custom checker runs outside the jail; import with --trust-code to accept it")
-        if row["difficulty"] not in Problem.Difficulty.values or row["checker"] not in Problem.Checker.values:
-            raise ImportSkip(f"unknown difficulty {row['difficulty']!r} or checker {row['checker']!r}")
-        canonical = [r for r in references if r["is_canonical"]]
-        if len(canonical) != 1:
-            raise ImportSkip(f"needs exactly one canonical reference, has {len(canonical)}")
-        cases = [
-            CaseRow(kind=t["kind"], args=t["input"], expected=t["expected"], ordinal=int(t["ordinal"]))
-            for t in sorted(tests, key=lambda t: int(t["ordinal"]))
-        ]
-        published = [c for c in cases if c.kind == TestCase.Kind.PERFORMANCE]
-        if published:
-            # Inputs anyone can read are no measure of efficiency: ours are drawn below instead.
-            notes.append(f"{len(published)} exported performance input(s) ignored: they are public")
-            cases = [c for c in cases if c.kind != TestCase.Kind.PERFORMANCE]
-        if not cases or any(c.kind not in TestCase.Kind.values or not isinstance(c.args, list) for c in cases):
-            raise ImportSkip("no test cases, or a case with an unknown kind or non-list input")
-        checker = CheckerSpec(
-            kind=row["checker"], float_tolerance=float(row["float_tolerance"]), source=row["checker_source"] or ""
-        )
-        if verify:
-            _verify_expected(canonical[0]["source"], row["signature"], cases, checker, int(row["time_limit_ms"]))
-        generator = str(row["generator_source"] or "")
-        perf_scale, perf_count = int(row["perf_scale"] or 0), int(row["perf_count"] or 0)
-        if not 0 <= perf_count <= MAX_PERF_COUNT:
-            raise ImportSkip(f"perf_count {perf_count} is outside 0..{MAX_PERF_COUNT}")
-        generation = existing.perf_generation if existing is not None else 1
-        if generator and perf_count:
-            perf_cases, perf_notes = _performance_cases(
-                code=code,
-                generation=generation,
-                generator=generator,
-                scale=perf_scale,
-                count=perf_count,
-                canonical_source=canonical[0]["source"],
-                signature=row["signature"],
-                time_limit_ms=int(row["time_limit_ms"]),
-                after=max(c.ordinal or 0 for c in cases),
-            )
-            cases += perf_cases
-            notes += perf_notes
-        elif perf_count:
-            notes.append(f"{perf_count} performance input(s) not drawn: the export has no generator")
-        has_perf = any(c.kind == TestCase.Kind.PERFORMANCE for c in cases)
-        if generator and not trust_code:
-            notes.append("generator dropped (runs outside the jail; import with --trust-code to keep it)")
-            generator = ""
-        spec = ImportedProblem(
-            origin=ORIGIN,
-            origin_id=code,
-            code=code,
-            title=str(row["title"]),
-            statement=str(row["statement"]),
-            difficulty=row["difficulty"],
-            points=float(row["points"]),
-            published_at=_timestamp(row["published_at"]),
-            tags=list(row["tags"] or []),
-            time_limit_ms=int(row["time_limit_ms"]),
-            memory_limit_kb=int(row["memory_limit_kb"]),
-            signature=row["signature"],
-            starter_code=row["starter_code"] or {},
-            checker=row["checker"],
-            checker_source=row["checker_source"] or "",
-            float_tolerance=float(row["float_tolerance"]),
-            generator_source=generator,
-            perf_scale=perf_scale if generator or has_perf else 0,
-            cases=cases,
-            references=[ReferenceRow(r["label"], r["source"], bool(r["is_canonical"])) for r in references],
-            digest=digest,
-        )
-        problem, created = imported_problem_save(spec=spec)
-    except ImportSkip as exc:
-        return ImportOutcome(code, "skipped", code=code, reason=str(exc))
-    except (KeyError, TypeError, ValueError) as exc:
-        return ImportOutcome(code, "skipped", code=code, reason=f"malformed row: {type(exc).__name__}: {exc}")
-    return ImportOutcome(
-        code,
-        "imported" if created else "updated",
-        code=problem.code,
-        cases=len(cases),
-        references=len(references),
-        notes=notes,
-    )
-
-
-def _verify_expected(
-    source: str, signature: dict[str, Any], cases: list[CaseRow], checker: CheckerSpec, time_limit_ms: int
-) -> None:
-    results = sandbox_run(
-        source=source, signature=signature, inputs=[c.args for c in cases], time_limit_ms=time_limit_ms
-    )
-    for case, result in zip(cases, results):
-        if not result.ok:
-            raise ImportSkip(f"canonical reference fails on case {case.ordinal}: {result.error}")
-        if not outputs_match(checker, case.args, result.output, case.expected):
-            raise ImportSkip(f"canonical reference does not reproduce the expected output of case {case.ordinal}")
-
-
-def _performance_cases(
-    *,
-    code: str,
-    generation: int,
-    generator: str,
-    scale: int,
-    count: int,
-    canonical_source: str,
-    signature: dict[str, Any],
-    time_limit_ms: int,
-    after: int,
-) -> tuple[list[CaseRow], list[str]]:
-    """This instance's own secret performance inputs, numbered after ``after``: drawn from the
-    exported generator in the sandbox (it is dataset code, trusted or not), answered by the
-    canonical reference there. Returns them and notes on the draws that failed."""
-    inputs, problems = performance_inputs_in_jail(
-        generator_source=generator,
-        problem_code=code,
-        generation=generation,
-        scale=scale,
-        count=count,
-        arity=len(signature["params"]),
-    )
-    notes = problems[:3]
-    if not inputs:
-        return [], [*notes, "no performance inputs could be drawn: scored on correctness only"]
-    results = sandbox_run(source=canonical_source, signature=signature, inputs=inputs, time_limit_ms=time_limit_ms)
-    for number, result in enumerate(results, start=1):
-        if not result.ok:
-            raise ImportSkip(f"canonical reference fails on performance input {number}: {result.error}")
-    cases = [
-        CaseRow(kind=TestCase.Kind.PERFORMANCE, args=args, expected=result.output, ordinal=after + i)
-        for i, (args, result) in enumerate(zip(inputs, results), start=1)
-    ]
-    return cases, notes

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from arena.ingest.bank import BankError
 from arena.models import Problem, ReferenceCost, TestCase
-from arena.services.bank import BankError
 from arena.services.curation import problem_set_performance_inputs
 
 

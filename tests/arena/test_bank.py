@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
+from arena.ingest.bank import BANK_DIR, bank_folders, problem_load, read_folder
 from arena.models import Problem
 from arena.models import TestCase as Case
-from arena.services.bank import BANK_DIR, bank_folders, problem_load, read_folder
 from arena.services.curation import problem_validate
 
 

@@ -19,9 +19,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from arena.errors import AppError
+from arena.ingest.bank import BANK_DIR
 from arena.models import Campaign, Participant, Problem, Standing
 from arena.selectors.campaigns import campaign_report
-from arena.services.bank import BANK_DIR
 from arena.services.evaluation import (
     ChatReply,
     EvaluationOptions,

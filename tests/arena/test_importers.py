@@ -14,17 +14,17 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from arena.importers import returns_none_source
-from arena.importers.humaneval import humaneval_problem_import, humaneval_task_extract, humaneval_tasks_read
-from arena.importers.mercury import (
+from arena.ingest.bank import load_generator
+from arena.ingest.humaneval import humaneval_problem_import, humaneval_task_extract, humaneval_tasks_read
+from arena.ingest.mercury import (
     mercury_problem_import,
     mercury_records_read,
     mercury_test_cases,
     with_implicit_imports,
 )
+from arena.ingest.sandbox import returns_none_source
 from arena.models import Problem, ReferenceSolution
 from arena.models import TestCase as Case
-from arena.services.bank import load_generator
 from arena.services.calibration import case_specs, job_for
 from judge.runner import judge_job
 from tests.conftest import REPO

@@ -11,8 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 
+from arena.ingest.open_data import open_data_import
+from arena.ingest.open_data_tables import TABLES
 from arena.models import Participant, Problem, Submission
-from arena.services.open_data import TABLES, open_data_export, open_data_import, participant_pseudonym
+from arena.services.open_data import open_data_export, participant_pseudonym
 from arena.services.participants import participant_create
 from arena.services.submissions import submission_create
 from tests.sources import TWO_SUM_OK, TWO_SUM_WRONG

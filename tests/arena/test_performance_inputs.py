@@ -13,11 +13,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from arena.ingest.bank import BANK_DIR, load_generator
+from arena.ingest.open_data import open_data_import, open_data_read
 from arena.models import Problem, ReferenceCost
 from arena.models import TestCase as Case
-from arena.services.bank import BANK_DIR, load_generator
 from arena.services.curation import problem_validate
-from arena.services.open_data import open_data_export, open_data_import, open_data_read
+from arena.services.open_data import open_data_export
 from arena.services.performance import performance_inputs_draw
 from frontend.templatetags.arena_ui import call_args
 from tests.conftest import load_problem

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from arena.importers import ImportOutcome, outcomes_summary
-from arena.importers.humaneval import humaneval_problems_import, humaneval_tasks_read
+from arena.ingest.humaneval import humaneval_problems_import, humaneval_tasks_read
+from arena.ingest.spec import ImportOutcome, outcomes_summary
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from arena.importers import ImportOutcome, outcomes_summary
-from arena.importers.mercury import mercury_problem_import, mercury_records_read
+from arena.ingest.mercury import mercury_problem_import, mercury_records_read
+from arena.ingest.spec import ImportOutcome, outcomes_summary
 from arena.management.progress import progress
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from arena.importers import outcomes_summary
-from arena.services.open_data import open_data_import
+from arena.ingest.open_data import open_data_import
+from arena.ingest.spec import outcomes_summary
 
 
 class Command(BaseCommand):

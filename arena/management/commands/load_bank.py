@@ -7,8 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from arena.ingest.bank import BANK_DIR, bank_folders, problem_load, read_folder
+from arena.ingest.spec import IngestError
 from arena.outages import outage_of
-from arena.services.bank import BANK_DIR, BankError, bank_folders, problem_load, read_folder
 from arena.services.calibration import calibrations_request_missing
 
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             self.stdout.flush()
             try:
                 problem, changed = problem_load(folder=read_folder(path), force=options["force"])
-            except BankError as exc:
+            except IngestError as exc:
                 errors.append(str(exc))
                 self.stdout.write(self.style.ERROR("error"))
                 continue

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from arena.ingest.bank import BANK_DIR
 from arena.management.progress import progress, table
 from arena.models import Problem
-from arena.services.bank import BANK_DIR
 from arena.services.curation import ScaleBounds, ScaleReport, problem_scale
 
 PERF_SCALE_LINE = re.compile(r"^perf_scale\s*=\s*\d+\s*$", re.MULTILINE)

@@ -25,22 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arena.importers import (
+from arena.ingest.bank import DEFAULT_POINTS
+from arena.ingest.sandbox import RunResult, json_argument, performance_inputs_in_jail, plain, sandbox_run
+from arena.ingest.save import problem_find, problem_save
+from arena.ingest.spec import (
     CaseRow,
-    ImportedProblem,
     ImportOutcome,
     ImportSkip,
+    IngestError,
+    ProblemSpec,
     ReferenceRow,
-    RunResult,
-    imported_problem_find,
-    imported_problem_save,
-    json_argument,
-    performance_inputs_in_jail,
-    plain,
     record_digest,
-    sandbox_run,
 )
-from arena.services.bank import DEFAULT_POINTS
 from judge.grading import outputs_match
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
 from judge.runner import judge_job
@@ -329,7 +325,7 @@ def mercury_problem_import(
         return ImportOutcome("(no slug_name)", "skipped", reason="record has no slug_name")
     code = re.sub(r"[^a-z0-9-]+", "-", slug.lower()).strip("-")[:64]
     digest = record_digest({"record": record, "trust_code": trust_code}, origin=ORIGIN)
-    existing = imported_problem_find(origin=ORIGIN, origin_id=slug)
+    existing = problem_find(origin=ORIGIN, origin_id=slug, code=code)
     if existing is not None and existing.bank_hash == digest and not force:
         return ImportOutcome(
             slug, "unchanged", code=existing.code, cases=existing.cases.count(), references=existing.references.count()
@@ -338,8 +334,8 @@ def mercury_problem_import(
         generation = existing.perf_generation if existing is not None else 1
         spec, notes = _build(record, slug=slug, code=code, digest=digest, trust_code=trust_code, generation=generation)
         spec.published_at = published_at or PUBLISHED_AT
-        problem, created = imported_problem_save(spec=spec)
-    except ImportSkip as exc:
+        problem, created = problem_save(spec=spec)
+    except IngestError as exc:
         return ImportOutcome(slug, "skipped", code=code, reason=str(exc))
     except (KeyError, TypeError, AttributeError) as exc:
         return ImportOutcome(slug, "skipped", code=code, reason=f"malformed record: {type(exc).__name__}: {exc}")
@@ -363,7 +359,7 @@ def _statement(record: dict[str, Any], slug: str) -> str:
 
 def _build(
     record: dict[str, Any], *, slug: str, code: str, digest: str, trust_code: bool, generation: int
-) -> tuple[ImportedProblem, list[str]]:
+) -> tuple[ProblemSpec, list[str]]:
     difficulty = str(record.get("difficulty", "")).strip().lower()
     if difficulty not in DEFAULT_POINTS:
         raise ImportSkip(f"difficulty {record.get('difficulty')!r} is not Easy, Medium or Hard")
@@ -452,7 +448,7 @@ def _build(
     _verify(signature, canonical, rows, checker)
     if generator and not trust_code:
         notes.append("generator ran in the sandbox only; not stored (import with --trust-code to keep it)")
-    spec = ImportedProblem(
+    spec = ProblemSpec(
         origin=ORIGIN,
         origin_id=slug,
         code=code,

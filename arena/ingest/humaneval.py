@@ -31,19 +31,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from arena.importers import (
+from arena.ingest.sandbox import json_argument, plain, returns_none_source, sandbox_run
+from arena.ingest.save import problem_find, problem_save
+from arena.ingest.spec import (
     CaseRow,
-    ImportedProblem,
     ImportOutcome,
     ImportSkip,
+    IngestError,
+    ProblemSpec,
     ReferenceRow,
-    imported_problem_find,
-    imported_problem_save,
-    json_argument,
-    plain,
     record_digest,
-    returns_none_source,
-    sandbox_run,
 )
 from arena.models import Problem
 from judge.grading import outputs_match
@@ -447,7 +444,7 @@ def humaneval_problems_import(
         task_id = str(task["task_id"])
         code = "humaneval-" + task_id.rsplit("/", 1)[-1].lower()
         digest = record_digest(task, origin=ORIGIN)
-        existing = imported_problem_find(origin=ORIGIN, origin_id=task_id)
+        existing = problem_find(origin=ORIGIN, origin_id=task_id, code=code)
         if existing is not None and existing.bank_hash == digest and not force:
             outcomes[index] = ImportOutcome(
                 task_id, "unchanged", code=existing.code, cases=existing.cases.count(), references=1
@@ -463,7 +460,7 @@ def humaneval_problems_import(
             task_id, code = str(tasks[index]["task_id"]), pending[index][0]
             try:
                 spec, notes = future.result()
-                problem, created = imported_problem_save(spec=spec)
+                problem, created = problem_save(spec=spec)
                 outcomes[index] = ImportOutcome(
                     task_id,
                     "imported" if created else "updated",
@@ -472,7 +469,7 @@ def humaneval_problems_import(
                     references=len(spec.references),
                     notes=notes,
                 )
-            except ImportSkip as exc:
+            except IngestError as exc:
                 outcomes[index] = ImportOutcome(task_id, "skipped", code=code, reason=str(exc))
             except (KeyError, TypeError, AttributeError) as exc:
                 reason = f"malformed task: {type(exc).__name__}: {exc}"
@@ -482,7 +479,7 @@ def humaneval_problems_import(
     return [outcomes[i] for i in range(len(tasks))]
 
 
-def _build(task: dict[str, Any], *, code: str, digest: str) -> tuple[ImportedProblem, list[str]]:
+def _build(task: dict[str, Any], *, code: str, digest: str) -> tuple[ProblemSpec, list[str]]:
     signature = humaneval_signature(prompt=task["prompt"], entry_point=task["entry_point"])
     extraction = humaneval_task_extract(task=task)
     cases = list(_unique_cases(extraction.cases))
@@ -521,7 +518,7 @@ def _build(task: dict[str, Any], *, code: str, digest: str) -> tuple[ImportedPro
         for i, (args, output) in enumerate(zip(inputs, outputs))
     ]
     _verify(signature, reference, rows, checker)
-    spec = ImportedProblem(
+    spec = ProblemSpec(
         origin=ORIGIN,
         origin_id=str(task["task_id"]),
         code=code,
