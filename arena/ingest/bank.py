@@ -34,12 +34,12 @@ from arena.ingest.spec import CaseRow, IngestError, ProblemSpec, ReferenceRow
 from arena.models import Problem, TestCase
 from arena.services.performance import performance_inputs_draw
 from judge.grading import outputs_match
+from judge.languages import get_language
 from judge.protocol import CheckerSpec
 from judge.reference import run_reference
 
 BANK_DIR = Path(settings.BASE_DIR) / "fixtures" / "problems"
 DEFAULT_POINTS = {"easy": 3.0, "medium": 5.0, "hard": 8.0}
-NODE_TYPES = {"ListNode", "TreeNode"}
 CODE_PATTERN = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 MAX_GENERATED = 1000  # hidden_count and perf_count: a typo must not hang the worker
 DEFAULT_PUBLISHED_AT = "2024-01-01"
@@ -262,26 +262,7 @@ def generated_inputs(folder: ProblemFolder, *, kind: str, generation: int = 1) -
 
 
 def starter_code(signature: dict[str, Any]) -> str:
-    def hint(type_name: str) -> str:
-        return f"Optional[{type_name}]" if type_name in NODE_TYPES else type_name
-
-    params = ", ".join(f"{p['name']}: {hint(p['type'])}" for p in signature.get("params", []))
-    returns = hint(signature.get("returns", "None"))
-    uses = {p["type"] for p in signature.get("params", [])} | {signature.get("returns", "")}
-    header = ""
-    if "ListNode" in " ".join(uses):
-        header += (
-            "# class ListNode:\n#     def __init__(self, val=0, next=None):\n"
-            "#         self.val = val\n#         self.next = next\n"
-        )
-    if "TreeNode" in uses:
-        header += (
-            "# class TreeNode:\n#     def __init__(self, val=0, left=None, right=None):\n"
-            "#         self.val = val\n#         self.left = left\n#         self.right = right\n"
-        )
-    if signature.get("style", "class") == "class":
-        return f"{header}class Solution:\n    def {signature['name']}(self, {params}) -> {returns}:\n        pass\n"
-    return f"{header}def {signature['name']}({params}) -> {returns}:\n    pass\n"
+    return get_language("PY3").starter(signature)
 
 
 def canonical_outputs(folder: ProblemFolder, inputs: list[list[Any]], *, time_limit_ms: int) -> list[Any]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from judge.languages.base import Program
 from judge.sandbox.cgroups import CGROUP_PARENT, CGROUP_V1_ROOT
 from judge.sandbox.errors import SandboxUnavailable
 from judge.sandbox.limits import JailLimits
@@ -190,12 +191,15 @@ VALGRIND_RESERVED_FDS = 64
 def build_command(
     limits: JailLimits,
     *,
-    result_fd: int,
+    result_fd: int | None,
     log_fd: int,
     wall_time_s: int | None = None,
     instrument: Instrument | None = None,
     report_fd: int | None = None,
+    program: Program | None = None,
 ) -> list[str]:
+    """The nsjail command of one run: the Python harness, or ``program`` (another language's
+    built program, or its compiler) with its build directory at /box."""
     memory_mb = max(16, limits.memory_kb // 1024)
     valgrind = instrument is not None and bool(instrument.valgrind_args)
     address_space_mb = 2 * memory_mb + VALGRIND_EXTRA_MB if valgrind else memory_mb
@@ -204,7 +208,7 @@ def build_command(
         # Valgrind keeps the top of the descriptor range (below RLIMIT_NOFILE) for itself and
         # answers EBADF for any descriptor there: in a worker with ~50 descriptors open, the
         # result pipe passed to the harness landed in that range and every run reported nothing.
-        open_files = max(open_files, max(result_fd, report_fd or 0) + 1) + VALGRIND_RESERVED_FDS
+        open_files = max(open_files, max(result_fd or 0, report_fd or 0) + 1) + VALGRIND_RESERVED_FDS
     # fmt: off
     cmd = [
         nsjail_binary(),
@@ -229,10 +233,14 @@ def build_command(
         "--rlimit_stack", str(min(memory_mb // 2, 256)),
         "--rlimit_nproc", "soft",
         "--seccomp_string", SECCOMP_POLICY,
-        "--pass_fd", str(result_fd),
     ]
     # fmt: on
+    if result_fd is not None:
+        cmd += ["--pass_fd", str(result_fd)]
     python = ["/usr/bin/python3", "-S", "-B", "-E", "/harness/harness.py"]
+    if program is not None:
+        python = list(program.argv)
+        _program_flags(cmd, program, memory_mb)
     if instrument is not None and instrument.hash_seed is not None:
         # -E would ignore PYTHONHASHSEED; the jail's environment holds nothing else.
         cmd += ["--env", f"PYTHONHASHSEED={instrument.hash_seed}"]
@@ -246,7 +254,8 @@ def build_command(
         tool = valgrind_tool_binary(libdir, instrument.valgrind_args)
         # nsjail mounts this procfs read-only: /proc/self/mem cannot be opened for writing (EROFS),
         # so the program cannot patch valgrind's code or counters in its own address space.
-        cmd.remove("--disable_proc")
+        if "--disable_proc" in cmd:
+            cmd.remove("--disable_proc")
         cmd[cmd.index(SECCOMP_POLICY)] = MEASURE_SECCOMP_POLICY
         version = Path(JAIL_PYTHON).name.replace("python", "")
         cmd += [
@@ -259,3 +268,24 @@ def build_command(
         ]  # fmt: skip
         python = [tool, *instrument.valgrind_args, *VALGRIND_FIXED_ARGS, f"--log-fd={report_fd}", *python]
     return [*cmd, "--", *python]
+
+
+def _program_flags(cmd: list[str], program: Program, memory_mb: int) -> None:
+    """Swap the harness's binds for a program's: its build directory at /box (read-only unless
+    it is the compile jail), the runtime's own binds, its rlimits and environment."""
+    for bind in (f"{HARNESS_DIR}:/harness", f"{JAIL_PYTHON}:/usr/bin/python3"):
+        at = cmd.index(bind)
+        del cmd[at - 1 : at + 1]
+    cmd[cmd.index("--cwd") + 1] = "/box"
+    if program.box is not None:
+        cmd += ["-B" if program.writable else "-R", f"{program.box}:/box"]
+    for mount in program.mounts:
+        cmd += ["-R", mount]
+    for variable in program.env:
+        cmd += ["--env", variable]
+    if not program.address_space:
+        cmd[cmd.index("--rlimit_as") + 1] = "inf"
+    if program.stack_mb is not None:
+        cmd[cmd.index("--rlimit_stack") + 1] = str(min(program.stack_mb, max(8, memory_mb)))
+    if program.proc:  # nsjail's procfs is read-only and shows only the jail's own processes
+        cmd.remove("--disable_proc")

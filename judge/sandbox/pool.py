@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from judge.languages.base import Program
 from judge.sandbox.cgroups import RunCgroups
 from judge.sandbox.command import VALGRIND_EXTRA_MB, Instrument, build_command, cgroup_v1_available
 from judge.sandbox.errors import SandboxUnavailable
@@ -102,7 +103,13 @@ class _Attach:
             pass
 
 
-def _start(limits: JailLimits, *, wall_time_s: int | None = None, instrument: Instrument | None = None) -> _Jail:
+def _start(
+    limits: JailLimits,
+    *,
+    wall_time_s: int | None = None,
+    instrument: Instrument | None = None,
+    program: Program | None = None,
+) -> _Jail:
     result_r, result_w = os.pipe()
     log_r, log_w = os.pipe()
     report_r, report_w = os.pipe() if instrument is not None and instrument.valgrind_args else (-1, -1)
@@ -124,6 +131,7 @@ def _start(limits: JailLimits, *, wall_time_s: int | None = None, instrument: In
             wall_time_s=wall_time_s,
             instrument=instrument,
             report_fd=report_w if report_w >= 0 else None,
+            program=program,
         )
     except SandboxUnavailable:
         for fd in (result_r, result_w, log_r, log_w, report_r, report_w):

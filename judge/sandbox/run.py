@@ -5,11 +5,14 @@ measures and cleans up; this is the loop every caller shares: judging, measuring
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from judge.boundary import MAX_RECORD_BYTES, CaseRecord, Compiled
+from judge.boundary import MAX_RECORD_BYTES, CaseRecord, Compiled, CompileError
+from judge.languages.base import Program, get_language
+from judge.sandbox.build import build_program
 from judge.sandbox.command import Instrument
 from judge.sandbox.limits import JailLimits
 from judge.sandbox.session import JailEnd, JailSession, Step, Stop
@@ -74,7 +77,9 @@ def run_harness(
     instrument: Instrument | None = None,
 ) -> JailRun:
     """Run ``job`` ({"source", "signature", "cases": [{"ordinal", "args", "record_bytes"?}],
-    "time_limit_ms", "cpu_budget_ms"?}) in one jail. ``on_step`` sees each answered step and says
+    "time_limit_ms", "cpu_budget_ms"?, "language"?}) in one jail. A language other than Python is
+    built first (judge/sandbox/build.py; a compile error is the load step's record) and its
+    program runs in a jail of its own. ``on_step`` sees each answered step and says
     whether to go on; a step that stopped the jail always ends the run. An instrumented run always
     gets a jail of its own, started for it (never a warm one).
 
@@ -86,8 +91,21 @@ def run_harness(
     case_ms = float(job["time_limit_ms"])
     budget_ms = job.get("cpu_budget_ms")
     left_ms = float(budget_ms) if budget_ms is not None else None
-    with JailSession(limits, warm=warm and instrument is None, instrument=instrument) as session:
-        load_ms = max(LOAD_CPU_MS, case_ms)
+    language = get_language(job.get("language") or "PY3")
+    program: Program | None = None
+    if not language.harness:
+        started = time.monotonic()
+        built = build_program(language, job["signature"], job["source"])
+        if not built.ok:
+            wall_ms = (time.monotonic() - started) * 1000.0
+            run.load = Step(record=CompileError("Compilation error", None, built.message), cpu_ms=0.0, wall_ms=wall_ms)
+            return run
+        program = language.program(built.box)
+        if program.max_pids is not None:
+            limits = replace(limits, max_pids=max(limits.max_pids, program.max_pids))
+            run.limits = limits
+    with JailSession(limits, warm=warm and instrument is None, instrument=instrument, program=program) as session:
+        load_ms = max(LOAD_CPU_MS, case_ms) + language.load_allowance_ms
         run.load = session.load(
             source=job["source"], signature=job["signature"], cpu_limit_ms=load_ms, wall_limit_s=step_wall_s(load_ms)
         )
@@ -102,6 +120,7 @@ def run_harness(
                     cpu_limit_ms=limit_ms,
                     wall_limit_s=step_wall_s(limit_ms),
                     record_bytes=int(case.get("record_bytes", MAX_RECORD_BYTES)),
+                    wire=language.encode_case(job["signature"], case["args"]) if program is not None else None,
                 )
                 run.steps.append((case["ordinal"], step))
                 if left_ms is not None:

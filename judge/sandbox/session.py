@@ -32,6 +32,7 @@ from judge.boundary import (
     parse_case_record,
     parse_load_record,
 )
+from judge.languages.base import Program
 from judge.sandbox.command import Instrument
 from judge.sandbox.errors import SandboxUnavailable
 from judge.sandbox.limits import JailLimits
@@ -114,10 +115,21 @@ class JailEnd:
 class JailSession:
     """A jail for one run. ``with JailSession(limits) as session: session.load(...); session.case(...)``."""
 
-    def __init__(self, limits: JailLimits, *, warm: bool = False, instrument: Instrument | None = None) -> None:
+    def __init__(
+        self,
+        limits: JailLimits,
+        *,
+        warm: bool = False,
+        instrument: Instrument | None = None,
+        program: Program | None = None,
+    ) -> None:
         self.limits = limits
-        self.warm = warm and instrument is None
-        self.jail: _Jail = WARM_POOL.acquire(limits) if self.warm else _start(limits, instrument=instrument)
+        # A program of another language runs from its own build directory: no warm jail has it.
+        self.program = program
+        self.warm = warm and instrument is None and program is None
+        self.jail: _Jail = (
+            WARM_POOL.acquire(limits) if self.warm else _start(limits, instrument=instrument, program=program)
+        )
         self.end: JailEnd | None = None
         self.dead = False
         self._killed = False
@@ -156,15 +168,21 @@ class JailSession:
 
     # --- steps ------------------------------------------------------------------------------
     def load(self, *, source: str, signature: dict[str, Any], cpu_limit_ms: float, wall_limit_s: float) -> Step:
-        header = {"source": source, "signature": signature, "result_fd": self.jail.result_w}
-        data = json.dumps(header, separators=(",", ":")).encode() + b"\n"
+        if self.program is not None:  # a built driver: its header is the result descriptor alone
+            data = b"%d\n" % self.jail.result_w
+        else:
+            header = {"source": source, "signature": signature, "result_fd": self.jail.result_w}
+            data = json.dumps(header, separators=(",", ":")).encode() + b"\n"
         # The harness knows the pipe's number from the header; our copy of its write end goes now.
         os.close(self.jail.result_w)
         self.jail.result_w = -1
         return self._step(data, parse_load_record, cpu_limit_ms=cpu_limit_ms, wall_limit_s=wall_limit_s)
 
-    def case(self, args: list[Any], *, cpu_limit_ms: float, wall_limit_s: float, record_bytes: int) -> Step:
-        data = json.dumps({"args": args}, separators=(",", ":")).encode() + b"\n"
+    def case(
+        self, args: list[Any], *, cpu_limit_ms: float, wall_limit_s: float, record_bytes: int, wire: bytes | None = None
+    ) -> Step:
+        """One case: ``args`` as the harness's JSON line, or ``wire``, a driver's encoding of them."""
+        data = wire if wire is not None else json.dumps({"args": args}, separators=(",", ":")).encode() + b"\n"
         self._reader.limit = record_bytes
         return self._step(data, parse_case_record, cpu_limit_ms=cpu_limit_ms, wall_limit_s=wall_limit_s)
 
