@@ -35,6 +35,8 @@ class JudgeJob:
     # What a failing hidden test's message may say: "error-type" (a built-in exception's name)
     # or "verdict" (nothing but the verdict). Samples show everything; performance inputs the verdict.
     hidden_feedback: HiddenFeedback = "error-type"
+    # A key of judge/languages/ (PY3, CPP17, JAVA17, JS, GO, RUST).
+    language: str = "PY3"
 
 
 @dataclass

@@ -9,7 +9,6 @@ time or memory, and no verdict depends on the text of a message.
 
 from __future__ import annotations
 
-import builtins
 import signal
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,6 +25,7 @@ from judge.boundary import (
     record_budget,
 )
 from judge.grading import outputs_match, short_repr
+from judge.languages import get_language
 from judge.protocol import CaseOutcome, CaseSpec, JudgeJob, JudgeOutcome
 from judge.sandbox import JailLimits, JailRun, run_harness
 from judge.sandbox.run import LOAD_CPU_MS
@@ -36,20 +36,25 @@ STARTUP_ALLOWANCE_S = 1.0
 BACKSTOP_SHARE = 0.95
 MAX_RUN_CPU_S = 120
 KIND_ORDER = {"sample": 0, "hidden": 1, "performance": 2}
-# Exception names a hidden test may show: the built-in ones. A class of the program's own could
-# carry anything in its name (a hidden input, say), so it is shown as "an exception".
-BUILTIN_EXCEPTIONS = frozenset(
-    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
-)
+# Exception names a hidden test may show: the language's built-in ones. A class of the program's
+# own could carry anything in its name (a hidden input, say), so it is shown as "an exception".
+BUILTIN_EXCEPTIONS = get_language("PY3").builtin_errors
+
+
+def memory_allowance_kb(job: JudgeJob) -> int:
+    """The problem's memory limit plus what the language's runtime needs for itself (the JVM)."""
+    return job.memory_limit_kb + get_language(job.language).extra_memory_mb * 1024
 
 
 def limits_for(job: JudgeJob, case_count: int) -> JailLimits:
     """The whole run's backstops (RLIMIT_CPU, nsjail's time limit): never below the sum of the
     step budgets the worker enforces (loading plus every case), so they only ever catch a
     program the worker failed to stop, never one that stayed within every step."""
-    steps_ms = max(LOAD_CPU_MS, job.time_limit_ms) + job.time_limit_ms * max(1, case_count)
+    language = get_language(job.language)
+    load_ms = max(LOAD_CPU_MS, job.time_limit_ms) + language.load_allowance_ms
+    steps_ms = load_ms + job.time_limit_ms * max(1, case_count)
     cpu_s = min(MAX_RUN_CPU_S, steps_ms / 1000.0 + STARTUP_ALLOWANCE_S)
-    limits = JailLimits.for_cpu(cpu_s, memory_kb=job.memory_limit_kb)
+    limits = JailLimits.for_cpu(cpu_s, memory_kb=memory_allowance_kb(job))
     # Each step's wall budget is 2 x CPU + 1 s (run.step_wall_s): the run's is their sum.
     return replace(limits, wall_time_s=limits.wall_time_s + case_count + 1)
 
@@ -68,11 +73,14 @@ def harness_job(job: JudgeJob, cases: list[CaseSpec]) -> dict[str, Any]:
         "signature": job.signature,
         "cases": [{"ordinal": c.ordinal, "args": c.args, "record_bytes": record_budget(c.expected)} for c in cases],
         "time_limit_ms": job.time_limit_ms,
+        "language": job.language,
     }
 
 
 # --- messages: what each kind of case may reveal ---------------------------------------------
-def _error_text(kind: str, record: CaseError, *, hidden_feedback: str = "error-type") -> str:
+def _error_text(
+    kind: str, record: CaseError, *, hidden_feedback: str = "error-type", builtin: frozenset[str] = BUILTIN_EXCEPTIONS
+) -> str:
     if kind == "sample":
         where = f" (line {record.line})" if record.line is not None else ""
         return f"{record.error}{where}: {record.message}"
@@ -80,7 +88,7 @@ def _error_text(kind: str, record: CaseError, *, hidden_feedback: str = "error-t
         return "Runtime error on a hidden test."
     if kind == "hidden":
         # No line number: the program chooses it (compile() can put a raise on any line).
-        name = record.error if record.error in BUILTIN_EXCEPTIONS else "An exception"
+        name = record.error if record.error in builtin else "An exception"
         return f"{name} on a hidden test."
     return "Runtime error on a performance input."
 
@@ -161,7 +169,7 @@ def case_outcome(
     if step.stop is not None:
         assert end is not None
         outcome.verdict, outcome.message = stop_verdict(job, step, end, limits, kind=case.kind)
-    elif step.oom_killed or (check_peak and (step.peak_kb or 0) > job.memory_limit_kb):
+    elif step.oom_killed or (check_peak and (step.peak_kb or 0) > memory_allowance_kb(job)):
         # One limit for every process of the run together, whatever the answer was.
         outcome.verdict, outcome.message = Verdict.MLE, _memory_text(job)
     elif isinstance(record, CaseAnswer):
@@ -170,7 +178,12 @@ def case_outcome(
     elif isinstance(record, CaseError):
         outcome.verdict, outcome.message = (
             Verdict.RTE,
-            _error_text(case.kind, record, hidden_feedback=job.hidden_feedback),
+            _error_text(
+                case.kind,
+                record,
+                hidden_feedback=job.hidden_feedback,
+                builtin=get_language(job.language).builtin_errors,
+            ),
         )
     elif isinstance(record, CaseMemoryError):
         outcome.verdict = Verdict.MLE
@@ -192,6 +205,8 @@ def load_failure(job: JudgeJob, run: JailRun, limits: JailLimits) -> tuple[Verdi
         return None
     if isinstance(load.record, CompileError) and load.record.error == "MemoryError":
         return Verdict.MLE, f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB while loading."
+    if isinstance(load.record, CompileError) and load.record.error == "Compilation error":
+        return Verdict.CE, load.record.message
     if isinstance(load.record, CompileError):
         where = f" (line {load.record.line})" if load.record.line is not None else ""
         return Verdict.CE, f"{load.record.error}{where}: {load.record.message}"

@@ -53,8 +53,9 @@ def case_specs(problem: Problem, *, kinds: tuple[str, ...]) -> list[CaseSpec]:
     ]
 
 
-def job_for(problem: Problem, source: str, cases: list[CaseSpec]) -> JudgeJob:
+def job_for(problem: Problem, source: str, cases: list[CaseSpec], *, language: str = "PY3") -> JudgeJob:
     return JudgeJob(
+        language=language,
         source=source,
         signature=problem.signature,
         cases=cases,

@@ -192,7 +192,7 @@ def _run_cases(claim: Claim) -> tuple[JudgeOutcome, _Progress]:
             )
         throttle.add(row.as_event(), done=progress.count, total=progress.total)
 
-    outcome = judge_job(job_for(problem, submission.source, cases), on_case=on_case)
+    outcome = judge_job(job_for(problem, submission.source, cases, language=submission.language), on_case=on_case)
     throttle.flush(done=progress.count, total=progress.total)
     return outcome, progress
 
@@ -279,7 +279,7 @@ def efficiency_fields(submission: Submission) -> dict[str, object]:
     if calibration_missing(problem, meter=meter):
         calibration_request_safely(problem)  # in the background: the scores follow when it lands
     scores_pending = calibration_missing(problem, meter=meter)
-    job = job_for(problem, submission.source, perf)
+    job = job_for(problem, submission.source, perf, language=submission.language)
     budget = cost_budget(problem, meter=meter)
     result = measure_cost(job, perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter, budget=budget)
     measured = cost_beside_reference(problem, job, perf, result, meter=meter) if result.ok else result
