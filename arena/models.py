@@ -55,7 +55,14 @@ class ApiToken(models.Model):
 
 
 class Language(models.TextChoices):
+    """The languages of judge/languages/ (one module each; tests/judge/languages checks they agree)."""
+
     PY3 = "PY3", "Python 3"
+    CPP17 = "CPP17", "C++17"
+    JAVA17 = "JAVA17", "Java 17"
+    JS = "JS", "JavaScript (Node.js)"
+    GO = "GO", "Go"
+    RUST = "RUST", "Rust"
 
 
 def _unix_newlines(text: Any) -> Any:
@@ -173,7 +180,9 @@ class TestCase(models.Model):
 class ReferenceSolution(models.Model):
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="references")
     label = models.CharField(max_length=255)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.PY3)
     source = models.TextField()
+    # The problem's canonical answer in its language (one per language; Python's defines the outputs).
     is_canonical = models.BooleanField(default=False)
 
     class Meta:
