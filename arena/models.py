@@ -154,7 +154,7 @@ class Problem(models.Model):
         return self.cases.filter(kind=TestCase.Kind.SAMPLE).order_by("ordinal")
 
     def canonical_reference(self) -> ReferenceSolution | None:
-        return self.references.filter(is_canonical=True).first()
+        return self.references.filter(is_canonical=True, language=Language.PY3).first()
 
 
 class TestCase(models.Model):

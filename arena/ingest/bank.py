@@ -34,7 +34,7 @@ from arena.ingest.spec import CaseRow, IngestError, ProblemSpec, ReferenceRow
 from arena.models import Problem, TestCase
 from arena.services.performance import performance_inputs_draw
 from judge.grading import outputs_match
-from judge.languages import get_language
+from judge.languages import all_languages, get_language
 from judge.protocol import CheckerSpec
 from judge.reference import run_reference
 
@@ -58,7 +58,7 @@ class ProblemFolder:
     generator_source: str
     checker_source: str
     tests: dict[str, Any]
-    references: list[tuple[str, str, str]]  # (file name, label, source)
+    references: list[tuple[str, str, str, str]]  # (file name, label, source, language key)
     starter_source: str = ""
 
     @property
@@ -106,11 +106,17 @@ def read_folder(path: Path) -> ProblemFolder:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise BankError(f"{code}: {exc}") from exc
     references = []
-    for file in sorted((path / "solutions").glob("*.py")):
+    by_extension = {language.extension: language for language in all_languages()}
+    solutions = path / "solutions"
+    for file in sorted(solutions.iterdir()) if solutions.is_dir() else []:
+        language = by_extension.get(file.suffix[1:])
+        if language is None or not file.is_file():
+            continue
         source = _read_text(file, code)
         first = source.splitlines()[0] if source else ""
-        label = first.split(":", 1)[1].strip() if first.startswith("# label:") else file.stem
-        references.append((file.name, label, source))
+        marker = f"{language.comment} label:"
+        label = first.split(":", 1)[1].strip() if first.startswith(marker) else file.stem
+        references.append((file.name, label, source, language.key))
     folder = ProblemFolder(
         code=code,
         path=path,
@@ -124,7 +130,7 @@ def read_folder(path: Path) -> ProblemFolder:
     )
     _check_meta(folder)
     _check_tests(folder)
-    if folder.canonical_name not in {name for name, _, _ in references}:
+    if folder.canonical_name not in {name for name, _, _, language in references if language == "PY3"}:
         raise BankError(f"{code}: canonical solution {folder.canonical_name!r} not in solutions/")
     if folder.checker().kind == "custom" and not folder.checker_source:
         raise BankError(f"{code}: checker = 'custom' needs checker.py")
@@ -267,7 +273,7 @@ def starter_code(signature: dict[str, Any]) -> str:
 
 def canonical_outputs(folder: ProblemFolder, inputs: list[list[Any]], *, time_limit_ms: int) -> list[Any]:
     """Run the canonical solution on ``inputs`` in the sandbox and return its outputs."""
-    source = next(src for name, _, src in folder.references if name == folder.canonical_name)
+    source = next(src for name, _, src, _ in folder.references if name == folder.canonical_name)
     return reference_outputs(
         source=source, signature=folder.meta["signature"], inputs=inputs, time_limit_ms=time_limit_ms, label=folder.code
     )
@@ -339,8 +345,14 @@ def folder_spec(folder: ProblemFolder, *, digest: str, generation: int) -> Probl
         perf_scale=int(meta.get("tests", {}).get("perf_scale", 100)),
         cases=rows,
         references=[
-            ReferenceRow(label=label, source=source, is_canonical=name == folder.canonical_name)
-            for name, label, source in folder.references
+            ReferenceRow(
+                label=label,
+                source=source,
+                language=language,
+                # Every language's canonical translation carries the Python canonical's name.
+                is_canonical=Path(name).stem == Path(folder.canonical_name).stem,
+            )
+            for name, label, source, language in folder.references
         ],
         digest=digest,
     )
@@ -380,7 +392,7 @@ def problem_folder_files(problem: Problem) -> dict[str, str]:
     one (the label lives nowhere else in a folder).
     """
     references = list(problem.references.order_by("id"))
-    canonical = [ref for ref in references if ref.is_canonical]
+    canonical = [ref for ref in references if ref.is_canonical and ref.language == "PY3"]
     if len(canonical) != 1:
         raise BankError(f"{problem.code}: needs exactly one canonical reference to be written, has {len(canonical)}")
     cases = list(problem.cases.order_by("ordinal"))
@@ -391,11 +403,16 @@ def problem_folder_files(problem: Problem) -> dict[str, str]:
     files: dict[str, str] = {}
     names: set[str] = set()
     canonical_name = ""
-    for ref in references:
-        name = _solution_name(ref.label, names)
+    python_first = sorted(references, key=lambda ref: ref.language != "PY3")
+    for ref in python_first:
+        language = get_language(ref.language)
+        if ref.is_canonical and ref.language != "PY3" and canonical_name:
+            name = f"{Path(canonical_name).stem}.{language.extension}"
+        else:
+            name = _solution_name(ref.label, names, extension=language.extension)
         names.add(name)
-        files[f"solutions/{name}"] = _labelled(ref.source, ref.label)
-        if ref.is_canonical:
+        files[f"solutions/{name}"] = _labelled(ref.source, ref.label, comment=language.comment)
+        if ref.is_canonical and ref.language == "PY3":
             canonical_name = name
 
     meta: dict[str, Any] = {
@@ -451,18 +468,18 @@ def problem_folder_write(*, problem: Problem, directory: Path) -> Path:
     return folder
 
 
-def _solution_name(label: str, taken: set[str]) -> str:
+def _solution_name(label: str, taken: set[str], *, extension: str = "py") -> str:
     stem = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:60] or "reference"
-    name, number = f"{stem}.py", 2
+    name, number = f"{stem}.{extension}", 2
     while name in taken:
-        name, number = f"{stem}_{number}.py", number + 1
+        name, number = f"{stem}_{number}.{extension}", number + 1
     return name
 
 
-def _labelled(source: str, label: str) -> str:
-    line = f"# label: {' '.join(label.split())}"
+def _labelled(source: str, label: str, *, comment: str = "#") -> str:
+    line = f"{comment} label: {' '.join(label.split())}"
     first, newline, rest = source.partition("\n")
-    if first.startswith("# label:"):
+    if first.startswith(f"{comment} label:"):
         return source if first == line else line + newline + rest
     return f"{line}\n{source}"
 

@@ -104,7 +104,13 @@ def problem_save(*, spec: ProblemSpec) -> tuple[Problem, bool]:
             for index, row in enumerate(spec.cases, start=1)
         )
         ReferenceSolution.objects.bulk_create(
-            ReferenceSolution(problem=problem, label=ref.label[:120], source=ref.source, is_canonical=ref.is_canonical)
+            ReferenceSolution(
+                problem=problem,
+                label=ref.label[:120],
+                source=ref.source,
+                language=ref.language,
+                is_canonical=ref.is_canonical,
+            )
             for ref in spec.references
         )
     return problem, existing is None

@@ -39,6 +39,7 @@ class ReferenceRow:
     label: str
     source: str
     is_canonical: bool = False
+    language: str = "PY3"
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from arena.models import Problem, ReferenceCost
+from judge.languages import get_language
 from judge.meters import CostMeter, CostResult, get_meter, measure_interleaved
 from judge.protocol import CaseSpec, CheckerSpec, JudgeJob
 
@@ -66,16 +67,26 @@ def job_for(problem: Problem, source: str, cases: list[CaseSpec], *, language: s
     )
 
 
+def meter_for(language: str) -> CostMeter:
+    """The meter of a language's pools: the deployment's (JUDGE_METER) for Python and for the
+    native languages, whose programs it counts as deterministically; ``cpu`` for the JIT runtimes
+    (docs/languages.md). A language's costs are compared only with its own (the fingerprint)."""
+    lang = get_language(language)
+    meter = get_meter(settings.JUDGE_METER if lang.meter == "valgrind" else lang.meter)
+    return meter if language == "PY3" else meter.for_language(language)
+
+
 def calibration_missing(problem: Problem, *, meter: CostMeter) -> bool:
-    """Whether a reference of the problem has no cost on this host under the meter's current
-    fingerprint (scores need every reference's)."""
+    """Whether a reference of the problem (in the meter's language) has no cost on this host
+    under the meter's current fingerprint (scores need every reference's)."""
     fingerprint = meter.fingerprint()
     calibrated = set(
         ReferenceCost.objects.filter(
             reference__problem=problem, host=measurement_host(meter), meter=meter.name, environment=fingerprint
         ).values_list("reference_id", flat=True)
     )
-    return any(reference_id not in calibrated for reference_id in problem.references.values_list("id", flat=True))
+    references = problem.references.filter(language=meter.language).values_list("id", flat=True)
+    return any(reference_id not in calibrated for reference_id in references)
 
 
 def calibration_request(problem: Problem) -> bool:
@@ -170,7 +181,10 @@ def cost_beside_reference(
     if nearest is None or abs(math.log(first.cost / nearest.cost)) > math.log1p(meter.anchor_window):
         return Measured(first.cost, detail)
     mine, theirs = measure_interleaved(
-        [job, job_for(problem, nearest.reference.source, perf)], perf, repeats=settings.JUDGE_PERF_REPEATS, meter=meter
+        [job, job_for(problem, nearest.reference.source, perf, language=nearest.reference.language)],
+        perf,
+        repeats=settings.JUDGE_PERF_REPEATS,
+        meter=meter,
     )
     if not mine.ok:
         return mine

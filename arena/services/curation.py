@@ -17,11 +17,12 @@ from arena.ingest.bank import BankError, load_generator, reference_outputs
 from arena.models import Participant, Problem, ReferenceCost, Submission, TestCase
 from arena.rendering import render_statement
 from arena.scoring.efficiency import cluster_references
-from arena.services.calibration import case_specs, checker_spec, job_for, measurement_host
+from arena.services.calibration import case_specs, checker_spec, job_for, measurement_host, meter_for
 from arena.services.performance import performance_inputs_draw
 from arena.services.rescoring import Pool, anchored_costs_refresh, problem_rescore
 from arena.services.submissions import submission_rejudge
 from judge.grading import outputs_match
+from judge.languages import all_languages
 from judge.meters import EMPTY_JOB, get_meter, measure_cost, measure_interleaved
 from judge.protocol import CaseSpec
 from judge.reference import run_reference
@@ -48,6 +49,8 @@ class ValidationReport:
     references: int
     failures: list[str] = field(default_factory=list)
     costs: dict[str, float] = field(default_factory=dict)
+    # Languages the problem offers without their references yet (language key -> what is missing).
+    gaps: dict[str, str] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -109,6 +112,35 @@ def _sanity(problem: Problem) -> list[str]:
     return problems
 
 
+# The languages whose references every problem of the bank needs: at least this many (the
+# fastest and the slowest complexity class). The other offered languages need their canonical
+# translation.
+REQUIRED_REFERENCES = {"CPP17": 2, "JAVA17": 2}
+
+
+def _language_references(problem: Problem, report: ValidationReport) -> list[str]:
+    """The rules of a problem's references per language. A language with references has its
+    canonical translation (and the required number); an offered language without any is a gap
+    (reported, not a failure: the bank is translated one language at a time)."""
+    failures = []
+    rows = list(problem.references.values_list("language", "is_canonical"))
+    for language in all_languages():
+        if language.key == "PY3" or language.unsupported(problem.signature) is not None:
+            continue
+        mine = [canonical for key, canonical in rows if key == language.key]
+        needed = REQUIRED_REFERENCES.get(language.key, 1)
+        if not mine:
+            report.gaps[language.key] = f"no {language.name} references (needs {needed})"
+            continue
+        if not any(mine):
+            failures.append(f"{language.name}: no canonical translation (named like the Python canonical)")
+        if len(mine) < needed:
+            failures.append(
+                f"{language.name}: {len(mine)} reference(s), needs {needed} (the fastest and the slowest class)"
+            )
+    return failures
+
+
 def problem_validate(
     *, problem: Problem, seeds: int = 0, measure: bool = True, on_progress: Progress = _no_progress
 ) -> ValidationReport:
@@ -117,6 +149,7 @@ def problem_validate(
     stored = case_specs(problem, kinds=(TestCase.Kind.SAMPLE, TestCase.Kind.HIDDEN, TestCase.Kind.PERFORMANCE))
     report = ValidationReport(problem.code, problem.difficulty, len(stored), problem.references.count())
     report.failures += _sanity(problem)
+    report.failures += _language_references(problem, report)
     canonical = problem.canonical_reference()
     if canonical is not None:
         samples = [c for c in stored if c.kind == TestCase.Kind.SAMPLE]
@@ -145,7 +178,6 @@ def problem_validate(
         report.failures.append(f"generator: {type(exc).__name__}: {exc}")
         fresh = []
     report.cases += len(fresh)
-    meter = get_meter(settings.JUDGE_METER)
     perf = [c for c in stored if c.kind == TestCase.Kind.PERFORMANCE]
     references = list(problem.references.all())
     for index, reference in enumerate(references):
@@ -154,7 +186,13 @@ def problem_validate(
         # inputs are sized to take the slowest reference about the limit (scale), and fresh cases
         # are random draws: there the references get FRESH_TIME_MARGIN x the limit, so a noisy
         # host does not reject a sound problem (measuring allows the same margin).
-        job = job_for(problem, reference.source, [c for c in stored if c.kind != TestCase.Kind.PERFORMANCE])
+        job = job_for(
+            problem,
+            reference.source,
+            [c for c in stored if c.kind != TestCase.Kind.PERFORMANCE],
+            language=reference.language,
+        )
+        label = reference.label if reference.language == "PY3" else f"{reference.language}: {reference.label}"
         outcome = judge_job(job)
         roomy = [c for c in stored if c.kind == TestCase.Kind.PERFORMANCE] + fresh
         if outcome.verdict == "AC" and roomy:
@@ -162,14 +200,16 @@ def problem_validate(
         if outcome.verdict != "AC":
             bad = next((c for c in outcome.cases if c.verdict != "AC"), None)
             where = f" on case {bad.ordinal}" if bad else ""
-            report.failures.append(f"{reference.label}: {outcome.verdict}{where}: {outcome.message[:200]}")
+            report.failures.append(f"{label}: {outcome.verdict}{where}: {outcome.message[:200]}")
             continue
-        if measure and perf:
-            result = measure_cost(job_for(problem, reference.source, perf), perf, repeats=1, meter=meter)
+        if measure and perf and reference.language == "PY3":
+            meter = meter_for(reference.language)
+            perf_job = job_for(problem, reference.source, perf, language=reference.language)
+            result = measure_cost(perf_job, perf, repeats=1, meter=meter)
             if result.ok:
-                report.costs[reference.label] = result.cost
+                report.costs[label] = result.cost
             else:
-                report.failures.append(f"{reference.label}: {result.message}")
+                report.failures.append(f"{label}: {result.message}")
     return report
 
 
@@ -265,7 +305,8 @@ def problem_scale(
         return report
     meter = get_meter(settings.JUDGE_METER)
     generate = load_generator(problem.generator_source, problem.code)
-    references = list(problem.references.all())
+    # Performance inputs are sized by the Python references (the slowest language offered).
+    references = list(problem.references.filter(language="PY3"))
     report.labels = [reference.label for reference in references]
     startup_ms = _startup_cpu_ms(meter)
 
@@ -434,17 +475,29 @@ class CalibrationReport:
 def problem_calibrate(
     *, problem: Problem, repeats: int | None = None, on_progress: Progress = _no_progress
 ) -> CalibrationReport:
-    """Measure every reference on this host, cluster them, store costs, clusters and shares."""
-    meter = get_meter(settings.JUDGE_METER)
+    """Measure every reference on this host, language by language (each language's references
+    form the pool of its submissions, under its meter), cluster them, store costs, clusters and
+    shares."""
+    host = measurement_host(get_meter(settings.JUDGE_METER))
+    report = CalibrationReport(problem.code, host)
+    languages = sorted(set(problem.references.values_list("language", flat=True)), key=lambda k: (k != "PY3", k))
+    for language in languages:
+        _calibrate_language(problem, language, report, repeats=repeats, on_progress=on_progress)
+    return report
+
+
+def _calibrate_language(
+    problem: Problem, language: str, report: CalibrationReport, *, repeats: int | None, on_progress: Progress
+) -> None:
+    meter = meter_for(language)
     host = measurement_host(meter)
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
-    report = CalibrationReport(problem.code, host)
-    references = list(problem.references.all())
-    on_progress(0.05, f"measuring {len(references)} references")
+    references = list(problem.references.filter(language=language))
+    on_progress(0.05, f"measuring {len(references)} references ({language})")
     # One run of each reference in turn: a slow stretch of the host falls on all of them alike,
     # so it cannot reorder them (Beyond and DPS depend on their order and ratios).
     results = measure_interleaved(
-        [job_for(problem, reference.source, perf) for reference in references],
+        [job_for(problem, reference.source, perf, language=language) for reference in references],
         perf,
         repeats=repeats or settings.JUDGE_PERF_REPEATS,
         meter=meter,
@@ -472,8 +525,9 @@ def problem_calibrate(
                     "cumulative_share": clusters[index].cumulative_share,
                 },
             )
+            label = reference.label if language == "PY3" else f"{language}: {reference.label}"
             report.rows.append(
-                {"reference": reference.label, "cost": result.cost, "unit": result.unit, "cluster": index,
+                {"reference": label, "cost": result.cost, "unit": result.unit, "cluster": index,
                  "share": clusters[index].cumulative_share}
             )  # fmt: skip
         # Submissions measured under this fingerprint are re-scored against the new costs; those
@@ -481,7 +535,6 @@ def problem_calibrate(
         pool = Pool(host, meter.name, meter.fingerprint())
         anchored_costs_refresh(problem_id=problem.pk, pool=pool)
         problem_rescore(problem_id=problem.pk, pool=pool)
-    return report
 
 
 def problem_calibrate_and_announce(*, problem_id: int) -> int:

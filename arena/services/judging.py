@@ -32,6 +32,7 @@ from arena.services.calibration import (
     job_for,
     judge_host,
     measurement_host,
+    meter_for,
 )
 from arena.services.rescoring import Pool, problem_rescore
 from arena.services.standings import standing_update
@@ -272,7 +273,7 @@ def efficiency_fields(submission: Submission) -> dict[str, object]:
     """Measure the accepted program on the performance inputs (its scores come from problem_rescore)."""
     problem = submission.problem
     judging_meter_check(settings.JUDGE_METER)  # settings may change after start-up (tests, admin)
-    meter = get_meter(settings.JUDGE_METER)
+    meter = meter_for(submission.language)
     perf = case_specs(problem, kinds=(TestCase.Kind.PERFORMANCE,))
     if not perf:
         return {}

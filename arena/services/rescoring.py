@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Subquery
 from arena.models import ReferenceCost, Standing, Submission
 from arena.scoring.efficiency import SharePool, beyond, cluster_references, dps
 from judge.meters import tie_share
+from judge.meters.base import fingerprint_language
 
 
 class Pool(NamedTuple):
@@ -121,13 +122,18 @@ def problem_rescore(*, problem_id: int, pool: Pool) -> int:
         ).values_list("id", "cost", "campaign_id", *SCORE_FIELDS)
     ]
     scorer = Scorer(references, [row.cost for row in rows if row.campaign_id is None], tie=tie_share(pool.meter))
+    # Python's scores wait for its references. Another language's ES ranks its accepted programs
+    # among themselves from the first one (Beyond and DPS wait for references in that language).
+    es_from_day_one = fingerprint_language(pool.environment) != "PY3"
     moved: list[tuple[float | None, ...]] = []  # the new scores, then the submission id
     moved_ids: list[int] = []
     for row in rows:
         # Without calibrated references there is nothing to score against yet: the scores stay
         # empty ("pending") rather than ranking the accepted solutions only among themselves.
         scores = (
-            scorer.scores(row.cost, outside=row.campaign_id is not None) if references else dict.fromkeys(SCORE_FIELDS)
+            scorer.scores(row.cost, outside=row.campaign_id is not None)
+            if references or es_from_day_one
+            else dict.fromkeys(SCORE_FIELDS)
         )
         if any(getattr(row, name) != scores[name] for name in SCORE_FIELDS):
             moved.append((*(scores[name] for name in SCORE_FIELDS), row.id))

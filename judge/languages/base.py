@@ -134,6 +134,16 @@ class Language:
     def program(self, box: str) -> Program:
         raise NotImplementedError
 
+    def identity(self) -> tuple[str, ...]:
+        """The binaries whose version decides its costs (the compiler, or the runtime)."""
+        toolchain = self.toolchain()
+        return toolchain.identity if toolchain is not None else ()
+
+    def noop_source(self) -> str | None:
+        """A program whose function ``noop()`` takes nothing and returns the int 0 (style
+        "function"): the meters' empty run, subtracted from every cost."""
+        return None
+
     def clean_message(self, text: str) -> str:
         """The compiler's output as the contestant may see it: jail paths gone, cut short."""
         return clean_compiler_output(text)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import platform
+import re
 import statistics
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from judge.boundary import Verdict
+from judge.languages import get_language
 from judge.sandbox import JailLimits, JailRun
 from judge.sandbox.command import JAIL_PYTHON
 
@@ -81,6 +84,15 @@ class CostMeter(ABC):
     # Why a program could change its own measurement under this meter ('' when it cannot). A
     # meter with a reason is refused for judging at start-up; it may still measure references.
     tamper_reason: ClassVar[str] = ""
+    # The language of the programs this instance measures (``for_language``): its costs form
+    # pools of their own, so the fingerprint names it.
+    language: str = "PY3"
+
+    def for_language(self, key: str) -> CostMeter:
+        """This meter, measuring programs in the language ``key``."""
+        meter = copy.copy(self)
+        meter.language = key
+        return meter
 
     @abstractmethod
     def measure_once(self, payload: dict[str, Any], limits: JailLimits) -> Sample:
@@ -127,6 +139,8 @@ class CostMeter(ABC):
     def fingerprint(self) -> str:
         """Stored with every reference cost; a change (meter, its method, interpreter) forces re-calibration."""
         method = f"/{self.method()}" if self.method() else ""
+        if self.language != "PY3":
+            return f"{self.name}{method}:{platform.machine()}:{language_digest(self.language)}"[-64:]
         return f"{self.name}{method}:{platform.machine()}:{_interpreter_digest()}"[:64]
 
     def scaled_limits(self, payload: dict[str, Any], limits: JailLimits) -> tuple[dict[str, Any], JailLimits]:
@@ -149,6 +163,37 @@ def _interpreter_digest() -> str:
     return f"{os.path.basename(os.path.realpath(JAIL_PYTHON))}-{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
 
 
+def language_digest(key: str) -> str:
+    """A language's identity in fingerprints: its key and its toolchain's (or runtime's) binaries.
+    Kept at the end of the fingerprint, whole (the fingerprint keeps its last 64 characters)."""
+    language = get_language(key)
+    identity = [key]
+    for path in language.identity():
+        try:
+            stat = os.stat(path)
+            identity.append(f"{os.path.realpath(path)}:{stat.st_size}:{stat.st_mtime_ns}")
+        except OSError:
+            identity.append(path)
+    return f"{key}-{hashlib.sha1('|'.join(identity).encode()).hexdigest()[:8]}"
+
+
+def fingerprint_language(fingerprint: str) -> str:
+    """The language whose pool a fingerprint names (``PY3`` for Python's, which names its interpreter)."""
+    match = re.search(r":([A-Z][A-Z0-9]*)-[0-9a-f]{8}$", fingerprint or "")
+    return match.group(1) if match else "PY3"
+
+
+def empty_job(language: str) -> dict[str, Any] | None:
+    """The program that does nothing, in ``language`` (None when the language has none)."""
+    if language == "PY3":
+        return EMPTY_JOB
+    source = get_language(language).noop_source()
+    if source is None:
+        return None
+    return {**EMPTY_JOB, "source": source, "language": language,
+            "signature": {"style": "function", "name": "noop", "params": [], "returns": "int"}}  # fmt: skip
+
+
 def finished(run: JailRun, payload: dict[str, Any]) -> bool:
     """Did the run answer every performance input (rightly or not: grading decides)?"""
     return run.loaded and len(run.answered()) == len(payload["cases"])
@@ -164,9 +209,12 @@ EMPTY_JOB: dict[str, Any] = {
 
 def _counter_baseline(meter: CostMeter) -> float:
     key = (type(meter), meter.fingerprint())
+    job = empty_job(meter.language)
+    if job is None:
+        return 0.0
     if key not in _BASELINES:
         limits = JailLimits.for_cpu(2 * meter.slowdown, memory_kb=256 * 1024)
-        payload = {**EMPTY_JOB, "time_limit_ms": int(EMPTY_JOB["time_limit_ms"] * meter.slowdown)}
+        payload = {**job, "time_limit_ms": int(job["time_limit_ms"] * meter.slowdown)}
         samples: list[float] = []
         while not samples or not meter.enough(samples, repeats=5):
             sample = meter.measure_once(payload, limits)

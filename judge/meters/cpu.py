@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from judge.meters.base import EMPTY_JOB, CostMeter, Sample, register_meter
+from judge.meters.base import CostMeter, Sample, empty_job, register_meter
 from judge.sandbox import JailLimits, run_harness
 from judge.sandbox.command import Instrument
 
@@ -48,7 +48,7 @@ class CpuMeter(CostMeter):
         return Sample(cost, run)
 
     def baseline(self) -> float:
-        return _cpu_baseline_ms(type(self))
+        return _cpu_baseline_ms(type(self), self.language)
 
     def enough(self, samples: list[float], *, repeats: int) -> bool:
         if len(samples) < repeats:
@@ -70,17 +70,20 @@ class CpuMeter(CostMeter):
         return f"handover-min-confirm{self.confirm_share:g}"
 
 
-@lru_cache(maxsize=4)
-def _cpu_baseline_ms(meter_class: type[CpuMeter]) -> float:
+@lru_cache(maxsize=16)
+def _cpu_baseline_ms(meter_class: type[CpuMeter], language: str = "PY3") -> float:
     """The empty run, measured with the meter's own statistic (the smallest of a confirmed set).
 
     Measured once per worker process and subtracted from every cost it measures, so it gets more
     runs than a submission (7 to 15, ~30 ms each): a baseline caught in a burst of load would
     shift every cost of the process.
     """
-    meter = meter_class()
+    meter = meter_class().for_language(language)
+    job = empty_job(language)
+    if job is None:
+        return 0.0
     limits = JailLimits.for_cpu(2, memory_kb=256 * 1024)
     samples: list[float] = []
     while not samples or not meter.enough(samples, repeats=7):
-        samples.append(meter.measure_once(EMPTY_JOB, limits).cost)
+        samples.append(meter.measure_once(job, limits).cost)
     return meter.summarize(samples)

@@ -244,7 +244,8 @@ def build_command(
     if instrument is not None and instrument.hash_seed is not None:
         # -E would ignore PYTHONHASHSEED; the jail's environment holds nothing else.
         cmd += ["--env", f"PYTHONHASHSEED={instrument.hash_seed}"]
-        python.remove("-E")
+        if program is None:
+            python.remove("-E")
     if valgrind:
         assert instrument is not None and report_fd is not None
         install = valgrind_install()
@@ -261,7 +262,7 @@ def build_command(
         cmd += [
             "-R", libdir,
             "-R", f"/dev/null:{VALGRIND_OUT_FILE}",
-            *_masked_modules(f"/usr/lib/python{version}"),
+            *(_masked_modules(f"/usr/lib/python{version}") if program is None else []),
             "--env", f"VALGRIND_LIB={libdir}",
             "--env", f"VALGRIND_LAUNCHER={VALGRIND_NO_LAUNCHER}",
             "--pass_fd", str(report_fd),

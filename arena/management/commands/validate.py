@@ -36,6 +36,14 @@ class Command(BaseCommand):
             for r in reports
         ]  # fmt: skip
         self.stdout.write(table(("problem", "difficulty", "cases", "refs", "slow/fast", "min step", "result"), rows))
+        gaps: dict[str, list[str]] = {}
+        for report in reports:
+            for language in report.gaps:
+                gaps.setdefault(language, []).append(report.problem)
+        for language, codes in sorted(gaps.items()):
+            self.stdout.write(
+                self.style.WARNING(f"{language}: {len(codes)} of {len(reports)} problems have no references yet")
+            )
         failed = [r for r in reports if r.failures]
         for report in failed:
             self.stdout.write(self.style.ERROR(f"{report.problem}:"))
