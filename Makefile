@@ -82,6 +82,7 @@ bench: bank
 	$(PY) bench/stability.py
 	$(PY) bench/draw_spread.py
 	$(PY) bench/production.py
+	$(PY) bench/languages.py
 
 # Production processes (PostgreSQL + Redis from DATABASE_URL / REDIS_URL; see deploy/).
 # `make worker` is the one-host shortcut: both queues and beat in one process. A deployment runs
