@@ -51,7 +51,8 @@ NOOP = {"style": "function", "name": "noop", "params": [], "returns": "int"}
 # The trivial problem's solution in each language ({n} makes every source distinct).
 ADD_SOURCES = {
     "PY3": "class Solution:\n    def add(self, a, b):\n        return a + b  # {n}\n",
-    "CPP17": "class Solution {{\npublic:\n    long long add(long long a, long long b) {{ return a + b; }} // {n}\n}};\n",
+    "CPP17": "class Solution {{\npublic:\n    long long add(long long a, long long b) {{ return a + b; }}"
+    " // {n}\n}};\n",
     "JAVA17": "class Solution {{\n    public long add(long a, long b) {{ return a + b; }} // {n}\n}}\n",
     "JS": "var add = function(a, b) {{ return a + b; }}; // {n}\n",
     "GO": "func add(a int, b int) int {{ return a + b }} // {n}\n",
@@ -67,7 +68,8 @@ TWO_SUM_SOURCES = {
         "class Solution {\npublic:\n    vector<long long> twoSum(vector<long long>& nums, long long target) {\n"
         "        unordered_map<long long, long long> seen;\n"
         "        for (long long j = 0; j < (long long)nums.size(); j++) {\n"
-        "            auto it = seen.find(target - nums[j]);\n            if (it != seen.end()) return {it->second, j};\n"
+        "            auto it = seen.find(target - nums[j]);\n"
+        "            if (it != seen.end()) return {it->second, j};\n"
         "            seen[nums[j]] = j;\n        }\n        return {};\n    }\n};\n"
     ),
     "JAVA17": (
@@ -89,7 +91,8 @@ TWO_SUM_SOURCES = {
         "        }\n        seen[v] = j\n    }\n    return []int{}\n}\n"
     ),
     "RUST": (
-        "use std::collections::HashMap;\nimpl Solution {\n    pub fn two_sum(nums: Vec<i64>, target: i64) -> Vec<i64> {\n"
+        "use std::collections::HashMap;\nimpl Solution {\n"
+        "    pub fn two_sum(nums: Vec<i64>, target: i64) -> Vec<i64> {\n"
         "        let mut seen: HashMap<i64, i64> = HashMap::new();\n"
         "        for (j, &v) in nums.iter().enumerate() {\n"
         "            if let Some(&i) = seen.get(&(target - v)) { return vec![i, j as i64]; }\n"
