@@ -81,6 +81,8 @@ def build_program(language: Language, signature: dict, source: str) -> Build:
         compile_ms = (time.monotonic() - started) * 1000.0
         if message is None and toolchain is not None and not _is_regular(work / toolchain.artefact):
             message = "The compiler produced no program."
+        if message is None and toolchain is not None and _client_request(work / toolchain.artefact):
+            message = CLIENT_REQUEST_MESSAGE
         marker = work / (OK_FILE if message is None else CE_FILE)
         marker.write_text(message or "", encoding="utf-8")
         os.chmod(work, 0o755)
@@ -107,6 +109,30 @@ def _cached(final: Path) -> Build | None:
     if _is_regular(final / CE_FILE):
         return Build(ok=False, message=(final / CE_FILE).read_text(encoding="utf-8"), cached=True)
     return None
+
+
+# Valgrind's client-request preamble on amd64 (rolq $3, $13, $61, $51 of %rdi): a program that
+# contains it can ask the valgrind meter to run a function natively, uncounted, or to write into
+# its log. Refused at build time (docs/security.md says what this does not cover).
+CLIENT_REQUEST_PREAMBLE = bytes.fromhex("48c1c70348c1c70d48c1c73d48c1c733")
+CLIENT_REQUEST_MESSAGE = "The program contains a valgrind client request, which the judge does not accept."
+SCAN_CHUNK = 1 << 20
+
+
+def _client_request(path: Path) -> bool:
+    """Does the artefact contain the client-request preamble anywhere (read without following links)?"""
+    overlap = len(CLIENT_REQUEST_PREAMBLE) - 1
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as file:
+        tail = b""
+        while chunk := file.read(SCAN_CHUNK):
+            if CLIENT_REQUEST_PREAMBLE in tail + chunk:
+                return True
+            tail = chunk[-overlap:]
+    return False
 
 
 def _is_regular(path: Path) -> bool:
