@@ -15,7 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 from django.db.models import Count, Q, QuerySet
 
-from arena.models import LeaderboardSnapshot, Problem, ReferenceCost, Submission
+from arena.models import Language, LeaderboardSnapshot, Problem, ReferenceCost, Submission
 from arena.selectors.leaderboard import LeaderboardRow
 from arena.units import cost_text, quantity_label
 
@@ -98,6 +98,8 @@ COST_BINS_MIN = 7
 COST_BINS_MAX = 31
 ACCEPTED_COLOR = "#4c6ef5"
 REFERENCE_COLOR = "#2b8a3e"
+# One colour per language when a chart compares languages (colour-blind safe, Okabe-Ito).
+LANGUAGE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 HIGHLIGHT_COLOR = "#d9480f"
 
 
@@ -136,16 +138,21 @@ def submission_cost_distribution(*, submission: Submission, live: LiveCost | Non
     return cost_distribution(problem=submission.problem, pool=pool, highlight=highlight, highlight_unit=unit)
 
 
-def problem_cost_distribution(*, problem: Problem, host: str) -> str | None:
-    """The problem page's chart: the pool the judge on ``host`` measures into now."""
-    return cost_distribution(problem=problem, pool=cost_pool(problem=problem, host=host))
+def problem_cost_distribution(
+    *, problem: Problem, host: str, language: str = "PY3", across_languages: bool = False
+) -> str | None:
+    """The problem page's chart: the pool the judge on ``host`` measures ``language`` into now.
+    ``across_languages``: every language measured with the same meter beside it, each its own
+    colour (their costs are one meter's counts, but of different programs and runtimes)."""
+    pool = cost_pool(problem=problem, host=host, language=language)
+    return cost_distribution(problem=problem, pool=pool, across_languages=across_languages)
 
 
-def cost_pool(*, problem: Problem, host: str) -> CostPool | None:
-    """The pool the judge on ``host`` measures into now: that of its latest reference calibration,
-    else of its latest accepted submission (a problem page names no meter of its own)."""
+def cost_pool(*, problem: Problem, host: str, language: str = "PY3") -> CostPool | None:
+    """The pool the judge on ``host`` measures ``language`` into now: that of its latest reference
+    calibration, else of its latest accepted submission (a problem page names no meter of its own)."""
     latest = (
-        ReferenceCost.objects.filter(reference__problem=problem, host=host)
+        ReferenceCost.objects.filter(reference__problem=problem, reference__language=language, host=host)
         .order_by("-measured_at", "-id")
         .values_list("meter", "environment")
         .first()
@@ -153,7 +160,7 @@ def cost_pool(*, problem: Problem, host: str) -> CostPool | None:
     if latest is None:
         latest = (
             _accepted(problem)
-            .filter(judge_host=host)
+            .filter(judge_host=host, language=language)
             .order_by("-judged_at", "-id")
             .values_list("cost_meter", "cost_environment")
             .first()
@@ -177,31 +184,56 @@ def log_bin_edges(values: list[float], *, count: int) -> list[float]:
 
 
 def cost_distribution(
-    *, problem: Problem, pool: CostPool | None, highlight: float | None = None, highlight_unit: str = ""
+    *,
+    problem: Problem,
+    pool: CostPool | None,
+    highlight: float | None = None,
+    highlight_unit: str = "",
+    across_languages: bool = False,
 ) -> str | None:
     """Costs of the references and of every accepted solution in one pool, like a runtime histogram
-    on a log axis, with ``highlight`` ("this submission") marked at its own cost."""
+    on a log axis, with ``highlight`` ("this submission") marked at its own cost. Each language is
+    a pool of its own; ``across_languages`` shows every language measured with the pool's meter on
+    the host, stacked by language."""
     if pool is None:
         return None
     references = ReferenceCost.objects.filter(reference__problem=problem, host=pool.host, meter=pool.meter)
     accepted = _accepted(problem).filter(judge_host=pool.host, cost_meter=pool.meter)
-    if pool.environment:
+    if pool.environment and not across_languages:
         references = references.filter(environment=pool.environment)
         accepted = accepted.filter(cost_environment=pool.environment)
-    reference_rows = sorted(references.values_list("cost", "reference__label", "unit"))
+    names = dict(Language.choices)
+    reference_rows = sorted(
+        (cost, label if not across_languages else f"{names.get(language, language)}: {label}", unit)
+        for cost, label, unit, language in references.values_list(
+            "cost", "reference__label", "unit", "reference__language"
+        )
+    )
     accepted_rows = [(c, u) for c, u in accepted.values_list("cost", "cost_unit") if c is not None]
+    groups: dict[str, list[float]] | None = None
+    if across_languages:
+        groups = {}
+        for cost, language in accepted.values_list("cost", "language"):
+            if cost is not None:
+                groups.setdefault(names.get(language, language), []).append(cost)
     if not reference_rows and not accepted_rows and highlight is None:
         return None
     # One meter, one unit: any stored row says which; the highlight's is the fallback.
     unit = next((u for u in [*(r[2] for r in reference_rows), *(u for _, u in accepted_rows)] if u), highlight_unit)
     return _json(_cost_figure(
         references=[(c, label) for c, label, _ in reference_rows], accepted=[c for c, _ in accepted_rows],
-        highlight=highlight, unit=unit, meter=pool.meter,
+        highlight=highlight, unit=unit, meter=pool.meter, groups=groups,
     ))  # fmt: skip
 
 
 def _cost_figure(
-    *, references: list[tuple[float, str]], accepted: list[float], highlight: float | None, unit: str, meter: str
+    *,
+    references: list[tuple[float, str]],
+    accepted: list[float],
+    highlight: float | None,
+    unit: str,
+    meter: str,
+    groups: dict[str, list[float]] | None = None,
 ) -> go.Figure:
     # A log axis has no place for a cost of zero (a program no costlier than the empty run).
     shown = [c for c in accepted if c > 0]
@@ -231,7 +263,18 @@ def _cost_figure(
         "yaxis": {"title": {"text": "accepted solutions"}, "rangemode": "tozero", "range": [0, top * 1.65],
                   "tick0": 0, "dtick": max(1, math.ceil(top / 5)), "tickformat": "d"},
     })  # fmt: skip
-    if shown:
+    if shown and groups:
+        figure.update_layout(barmode="stack")
+        for index, (name, costs) in enumerate(sorted(groups.items())):
+            group_counts = [0] * bin_count
+            for c in costs:
+                if c > 0:
+                    group_counts[min(bin_count - 1, bisect.bisect_right(edges, c) - 1)] += 1
+            bars = _accepted_bars(edges, group_counts, unit=unit)
+            bars.name = f"{name} ({sum(group_counts)})"
+            bars.marker.color = LANGUAGE_COLORS[index % len(LANGUAGE_COLORS)]
+            figure.add_trace(bars)
+    elif shown:
         figure.add_trace(_accepted_bars(edges, counts, unit=unit))
     if references_shown:
         figure.add_traces(_reference_marks(references_shown, top=top, span=edges[-1] / edges[0], unit=unit))

@@ -10,6 +10,7 @@ from arena.ingest.bank import BANK_DIR, bank_folders, problem_load, read_folder
 from arena.models import Problem
 from arena.models import TestCase as Case
 from arena.services.curation import problem_validate
+from judge.languages import get_language
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +29,23 @@ def test_the_bank_has_four_problems_of_each_difficulty_with_node_types() -> None
     assert min(counts["easy"], counts["medium"], counts["hard"]) >= 4
     types = {p["type"] for folder in folders for p in folder.meta["signature"]["params"]}
     assert {"ListNode", "TreeNode"} <= types
-    assert all(len(folder.references) >= 3 for folder in folders)
-    assert all("# label:" in source.splitlines()[0] for folder in folders for _, _, source in folder.references)
+    assert all(sum(language == "PY3" for *_, language in folder.references) >= 3 for folder in folders)
+    assert all(
+        source.splitlines()[0].startswith(f"{get_language(language).comment} label:")
+        for folder in folders
+        for _, _, source, language in folder.references
+    )
+
+
+@pytest.mark.django_db
+def test_references_in_other_languages_load_with_their_language_and_canonical_translation(bank: list[str]) -> None:
+    folder = read_folder(BANK_DIR / "best-single-trade")
+    languages = {name: language for name, _, _, language in folder.references}
+    assert languages["one_pass.py"] == "PY3" and languages["one_pass.cpp"] == "CPP17"
+    problem = Problem.objects.get(code="best-single-trade")
+    rows = set(problem.references.values_list("language", "is_canonical"))
+    assert {("PY3", True), ("PY3", False), ("CPP17", True), ("CPP17", False)} <= rows
+    assert problem.canonical_reference().language == "PY3"
 
 
 @pytest.mark.django_db

@@ -42,9 +42,8 @@ def accepted(problem: Problem, participant: Participant, cost: float | None, **f
         "status": Submission.Status.DONE, "verdict": Submission.Verdict.AC, "judge_host": HOST,
         "cost_meter": "valgrind", "cost_unit": "Ir", "cost_environment": ENVIRONMENT, **fields,
     }  # fmt: skip
-    return Submission.objects.create(
-        participant=participant, problem=problem, language="PY3", source="", cost=cost, **values
-    )
+    values.setdefault("language", "PY3")
+    return Submission.objects.create(participant=participant, problem=problem, source="", cost=cost, **values)
 
 
 @pytest.fixture
@@ -187,3 +186,27 @@ def test_equal_costs_sit_inside_a_bin_not_on_its_edge(problem: Problem, contesta
     assert count == 2
     assert math.log10(left) < math.log10(22e6) - 0.25 * math.log10(1 + width / left)
     assert math.log10(22e6) + 0.25 * math.log10(1 + width / left) < math.log10(left + width)
+
+
+CPP_ENVIRONMENT = "valgrind/cachegrind:x86_64:CPP17-0123abcd"
+
+
+def test_each_language_is_a_pool_of_its_own_and_the_chart_can_compare_them(
+    pool: Problem, contestant: Participant
+) -> None:
+    cpp_reference = ReferenceSolution.objects.create(problem=pool, label="linear", source="", language="CPP17")
+    ReferenceCost.objects.create(
+        reference=cpp_reference, cost=2e5, host=HOST, meter="valgrind", unit="Ir", environment=CPP_ENVIRONMENT
+    )
+    for cost in (3e5, 4e5):
+        accepted(pool, contestant, cost, language="CPP17", cost_environment=CPP_ENVIRONMENT)
+    cpp_pool = cost_pool(problem=pool, host=HOST, language="CPP17")
+    assert cpp_pool == CostPool(host=HOST, meter="valgrind", environment=CPP_ENVIRONMENT)
+    assert cost_pool(problem=pool, host=HOST) == POOL  # Python's own pool is unchanged
+    alone = json.loads(cost_distribution(problem=pool, pool=cpp_pool) or "{}")
+    assert sum(trace(alone, "accepted solutions")["y"]) == 2
+    compared = json.loads(cost_distribution(problem=pool, pool=cpp_pool, across_languages=True) or "{}")
+    assert sum(trace(compared, "C++17")["y"]) == 2
+    assert sum(trace(compared, "Python 3")["y"]) == len(ACCEPTED_IR)
+    assert compared["layout"]["barmode"] == "stack"
+    assert "C++17: linear" in " ".join(trace(compared, "reference solutions")["hovertext"])
