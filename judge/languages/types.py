@@ -95,4 +95,4 @@ def parse_signature(signature: dict[str, Any]) -> Signature:
 
 def snake_case(name: str) -> str:
     """``countIslands`` → ``count_islands`` (Rust's naming)."""
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
