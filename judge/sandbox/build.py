@@ -49,7 +49,7 @@ def build_key(language: Language, files: dict[str, str]) -> str:
     toolchain = language.toolchain()
     identity = [] if toolchain is None else [_identity(path) for path in toolchain.identity]
     # The command too: a changed flag must not reuse the builds (or compile errors) of the old one.
-    command = [] if toolchain is None else [list(toolchain.argv), list(toolchain.env)]
+    command = [] if toolchain is None else [list(toolchain.argv), list(toolchain.env), list(toolchain.mounts)]
     blob = json.dumps([language.key, identity, command, sorted(files.items())], separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
