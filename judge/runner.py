@@ -26,6 +26,7 @@ from judge.boundary import (
 )
 from judge.grading import outputs_match, short_repr
 from judge.languages import get_language
+from judge.languages.base import CaseEncodingError
 from judge.protocol import CaseOutcome, CaseSpec, JudgeJob, JudgeOutcome
 from judge.sandbox import JailLimits, JailRun, run_harness
 from judge.sandbox.run import LOAD_CPU_MS
@@ -234,7 +235,14 @@ def judge_job(job: JudgeJob, *, on_case: Callable[[CaseOutcome], None] | None = 
         graded(outcome)
         return outcome.verdict == Verdict.AC
 
-    run = run_harness(harness_job(job, cases), limits, on_step=on_step, warm=True)
+    try:
+        run = run_harness(harness_job(job, cases), limits, on_step=on_step, warm=True)
+    except CaseEncodingError:  # the problem's data, not the program: it would fail every time
+        # The value is not shown: it may be a hidden test's.
+        name = get_language(job.language).name
+        return JudgeOutcome(
+            verdict=Verdict.IE, message=f"A test of this problem holds a value {name} cannot represent."
+        )
     failed = load_failure(job, run, limits)
     if failed is not None:
         return JudgeOutcome(verdict=failed[0], message=failed[1], cpu_ms=run.end.cpu_ms, memory_kb=run.end.max_rss_kb)

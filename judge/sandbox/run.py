@@ -104,13 +104,17 @@ def run_harness(
         if program.max_pids is not None:
             limits = replace(limits, max_pids=max(limits.max_pids, program.max_pids))
             run.limits = limits
+    # Every case is encoded before a jail starts: a value the language cannot hold fails fast
+    # (CaseEncodingError), never halfway through a run.
+    wires = [language.encode_case(job["signature"], case["args"]) if program is not None else None
+             for case in job["cases"]]  # fmt: skip
     with JailSession(limits, warm=warm and instrument is None, instrument=instrument, program=program) as session:
         load_ms = max(LOAD_CPU_MS, case_ms) + language.load_allowance_ms
         run.load = session.load(
             source=job["source"], signature=job["signature"], cpu_limit_ms=load_ms, wall_limit_s=step_wall_s(load_ms)
         )
         if run.loaded:
-            for case in job["cases"]:
+            for case, wire in zip(job["cases"], wires, strict=True):
                 limit_ms = case_ms if left_ms is None else min(case_ms, left_ms)
                 if limit_ms <= 0:
                     run.over_budget = True
@@ -120,7 +124,7 @@ def run_harness(
                     cpu_limit_ms=limit_ms,
                     wall_limit_s=step_wall_s(limit_ms),
                     record_bytes=int(case.get("record_bytes", MAX_RECORD_BYTES)),
-                    wire=language.encode_case(job["signature"], case["args"]) if program is not None else None,
+                    wire=wire,
                 )
                 run.steps.append((case["ordinal"], step))
                 if left_ms is not None:
