@@ -14,13 +14,18 @@ from arena.services.participants import participant_create, token_create
 REPO = Path(__file__).resolve().parent.parent
 
 
-def load_problem(code: str) -> Problem:
+def load_problem(code: str, *, languages: tuple[str, ...] | None = ("PY3",)) -> Problem:
+    """A bank problem with its references in ``languages`` (None: every language's). Most of the
+    suite is about Python's pool; tests of the other languages' pools ask for theirs."""
     problem, _ = problem_load(folder=read_folder(BANK_DIR / code), force=True)
+    if languages is not None:
+        problem.references.exclude(language__in=languages).delete()
     return problem
 
 
 @pytest.fixture
 def two_sum(db: None) -> Problem:
+    """Two Sum with its Python references."""
     return load_problem("two-sum")
 
 

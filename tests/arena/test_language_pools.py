@@ -9,6 +9,7 @@ from arena.models import Participant, Problem, ReferenceCost, Submission
 from arena.services.curation import problem_calibrate
 from arena.services.judging import submission_judge
 from judge.meters.base import fingerprint_language
+from tests.conftest import load_problem
 from tests.sources import TWO_SUM_OK
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,9 +29,15 @@ public:
 """
 
 
-def test_a_cpp_submission_is_measured_and_scored_in_the_cpp_pool(two_sum: Problem, contestant: Participant) -> None:
-    python = Submission.objects.create(participant=contestant, problem=two_sum, language="PY3", source=TWO_SUM_OK)
-    cpp = Submission.objects.create(participant=contestant, problem=two_sum, language="CPP17", source=CPP_TWO_SUM)
+@pytest.fixture
+def two_sum_cpp(db: None) -> Problem:
+    """Two Sum with its Python and C++ references."""
+    return load_problem("two-sum", languages=("PY3", "CPP17"))
+
+
+def test_a_cpp_submission_is_measured_and_scored_in_the_cpp_pool(two_sum_cpp: Problem, contestant: Participant) -> None:
+    python = Submission.objects.create(participant=contestant, problem=two_sum_cpp, language="PY3", source=TWO_SUM_OK)
+    cpp = Submission.objects.create(participant=contestant, problem=two_sum_cpp, language="CPP17", source=CPP_TWO_SUM)
     assert submission_judge(submission_id=python.pk) == "AC"
     assert submission_judge(submission_id=cpp.pk) == "AC"
     python.refresh_from_db()
@@ -40,8 +47,8 @@ def test_a_cpp_submission_is_measured_and_scored_in_the_cpp_pool(two_sum: Proble
     assert cpp.cost_environment != python.cost_environment and cpp.cost is not None
 
     # The bank's two C++ references are calibrated in their own pool, beside Python's three.
-    problem_calibrate(problem=two_sum)
-    costs = ReferenceCost.objects.filter(reference__problem=two_sum)
+    problem_calibrate(problem=two_sum_cpp)
+    costs = ReferenceCost.objects.filter(reference__problem=two_sum_cpp)
     by_language: dict[str, set[str]] = {}
     for language, environment in costs.values_list("reference__language", "environment"):
         by_language.setdefault(language, set()).add(environment)
@@ -57,10 +64,10 @@ def test_a_cpp_submission_is_measured_and_scored_in_the_cpp_pool(two_sum: Proble
 
 
 def test_without_references_a_language_gets_its_es_from_the_first_accepted_program(
-    two_sum: Problem, contestant: Participant
+    two_sum_cpp: Problem, contestant: Participant
 ) -> None:
-    two_sum.references.filter(language="CPP17").delete()
-    cpp = Submission.objects.create(participant=contestant, problem=two_sum, language="CPP17", source=CPP_TWO_SUM)
+    two_sum_cpp.references.filter(language="CPP17").delete()
+    cpp = Submission.objects.create(participant=contestant, problem=two_sum_cpp, language="CPP17", source=CPP_TWO_SUM)
     assert submission_judge(submission_id=cpp.pk) == "AC"
     cpp.refresh_from_db()
     assert cpp.es is not None, "ES ranks C++ programs among themselves from day one"
