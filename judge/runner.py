@@ -74,6 +74,7 @@ def harness_job(job: JudgeJob, cases: list[CaseSpec]) -> dict[str, Any]:
         "signature": job.signature,
         "cases": [{"ordinal": c.ordinal, "args": c.args, "record_bytes": record_budget(c.expected)} for c in cases],
         "time_limit_ms": job.time_limit_ms,
+        "memory_limit_kb": job.memory_limit_kb,
         "language": job.language,
     }
 

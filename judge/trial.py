@@ -70,6 +70,8 @@ def trial_case(job: JudgeJob, case: CaseSpec) -> TrialCase:
             }
         ],
         "time_limit_ms": job.time_limit_ms,
+        "memory_limit_kb": job.memory_limit_kb,
+        "language": job.language,
     }
     run = run_harness(harness, limits, warm=True)
     result = TrialCase(ordinal=case.ordinal, kind=case.kind, args=case.args, verdict=Verdict.AC, expected=case.expected)
@@ -98,7 +100,7 @@ def trial_case(job: JudgeJob, case: CaseSpec) -> TrialCase:
 def trial_run(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a trial sent as plain data (it crosses the broker to a judge host): ``{"source",
     "signature", "checker": {"kind", "float_tolerance", "source"}, "time_limit_ms",
-    "memory_limit_kb", "cases": [{"ordinal", "kind", "args", "expected"}]}``. One jail per input,
+    "memory_limit_kb", "language"?, "cases": [{"ordinal", "kind", "args", "expected"}]}``. One jail per input,
     one after the other."""
     checker = payload.get("checker") or {}
     job = JudgeJob(
@@ -112,6 +114,7 @@ def trial_run(payload: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         time_limit_ms=int(payload["time_limit_ms"]),
         memory_limit_kb=int(payload["memory_limit_kb"]),
+        language=str(payload.get("language") or "PY3"),
     )
     results = []
     for raw in payload["cases"]:

@@ -71,7 +71,7 @@ def run_inputs_parse(problem: Problem, raw: Any) -> list[list[Any]]:
 def run_payload(request: RunRequest) -> dict[str, Any]:
     """What the judge host needs, as plain data; the request checked as a submission would be."""
     problem = request.problem
-    draft_language_check(SubmissionDraft(problem, request.language, request.source))
+    language = draft_language_check(SubmissionDraft(problem, request.language, request.source))
     if request.inputs is None:
         cases = [
             {"ordinal": index + 1, "kind": "sample", "args": case.input, "expected": case.expected}
@@ -91,6 +91,7 @@ def run_payload(request: RunRequest) -> dict[str, Any]:
         "checker": {"kind": checker.kind, "float_tolerance": checker.float_tolerance, "source": checker.source},
         "time_limit_ms": problem.time_limit_ms,
         "memory_limit_kb": problem.memory_limit_kb,
+        "language": language,
         "cases": cases,
     }
 

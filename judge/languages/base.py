@@ -131,7 +131,9 @@ class Language:
     def toolchain(self) -> Toolchain | None:
         return None
 
-    def program(self, box: str) -> Program:
+    def program(self, box: str, memory_mb: int | None = None) -> Program:
+        """How the run jail starts the build in ``box``. ``memory_mb``: the problem's memory limit
+        (a runtime with a heap flag sizes its heap by it; None: the runtime's default)."""
         raise NotImplementedError
 
     def identity(self) -> tuple[str, ...]:

@@ -738,7 +738,7 @@ class Go(Language):
             max_pids=64,
         )
 
-    def program(self, box: str) -> Program:
+    def program(self, box: str, memory_mb: int | None = None) -> Program:
         return Program(
             argv=("/box/main",),
             box=box,

@@ -777,8 +777,8 @@ class Java(Language):
         )
 
     def program(self, box: str, memory_mb: int | None = None) -> Program:
-        """``memory_mb``: the problem's memory limit, the heap's size (see the module's notes:
-        the runner does not pass it yet, and every problem of the bank has DEFAULT_HEAP_MB)."""
+        """``memory_mb``: the problem's memory limit, the heap's size (DEFAULT_HEAP_MB when a caller
+        does not say)."""
         return Program(
             argv=(
                 JAVA,

@@ -780,7 +780,7 @@ class Rust(Language):
             memory_mb=1024,
         )
 
-    def program(self, box: str) -> Program:
+    def program(self, box: str, memory_mb: int | None = None) -> Program:
         return Program(argv=("/box/main",), box=box)
 
     def noop_source(self) -> str:

@@ -100,7 +100,8 @@ def run_harness(
             wall_ms = (time.monotonic() - started) * 1000.0
             run.load = Step(record=CompileError("Compilation error", None, built.message), cpu_ms=0.0, wall_ms=wall_ms)
             return run
-        program = language.program(built.box)
+        memory_kb = job.get("memory_limit_kb")
+        program = language.program(built.box, memory_mb=int(memory_kb) // 1024 if memory_kb else None)
         if program.max_pids is not None:
             limits = replace(limits, max_pids=max(limits.max_pids, program.max_pids))
             run.limits = limits
