@@ -49,13 +49,14 @@ sdk-venv: $(SDK_VENV)/.installed
 
 # The whole suite on the embedded default (SQLite), then again on PostgreSQL (bank loading
 # included), minus the tests that start their own servers: those run PostgreSQL already
-# (production) or test the embedded mode's processes (browser, SDK, MCP).
+# (production) or test the embedded mode's processes (browser, SDK, MCP), and the language
+# modules' tests (tests/judge/languages: the compile and run jails, no database).
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/codearena
 
 test: setup sdk-venv
 	WITH_BROWSER=1 bash deploy/system-packages.sh
 	$(VENV)/bin/pytest
-	DATABASE_URL=$(TEST_PG_URL) $(VENV)/bin/pytest -m "not browser and not sdk and not production and not mcp"
+	DATABASE_URL=$(TEST_PG_URL) $(VENV)/bin/pytest -m "not browser and not sdk and not production and not mcp" --ignore=tests/judge/languages
 
 lint: setup
 	$(VENV)/bin/ruff check .
