@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from arena.errors import AppError
-from arena.models import Language
+from arena.services.languages import PYTHON, language_choices
 from arena.services.throttling import Throttled, client_ip, login_attempt_start, login_attempt_succeeded
 
 
@@ -56,9 +56,10 @@ class SignUpForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    """The problem page's editor. The size and emptiness rules live in ``submission_create``."""
+    """The problem page's editor. Any registered language passes here; whether the problem offers
+    it, and the size and emptiness rules, live in ``submission_create``."""
 
-    language = forms.ChoiceField(choices=Language.choices, initial=Language.PY3)
+    language = forms.ChoiceField(choices=language_choices, initial=PYTHON)
     source = forms.CharField(
         strip=False,
         required=False,

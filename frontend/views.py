@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arena.errors import AppError
-from arena.models import Language, Participant, Problem, Submission
+from arena.models import Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors import plots
 from arena.selectors.campaigns import campaign_access, campaign_report
@@ -32,6 +32,13 @@ from arena.selectors.participants import (
 from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import access_submission, submission_list, submission_state
 from arena.services.calibration import measurement_host
+from arena.services.languages import (
+    PYTHON,
+    ProblemLanguage,
+    language_choices,
+    language_display,
+    problem_languages,
+)
 from arena.services.participants import (
     MODELS_PER_OWNER_MAX,
     model_create,
@@ -42,6 +49,7 @@ from arena.services.participants import (
 )
 from arena.services.submissions import submission_create
 from arena.services.throttling import SIGNUP, SUBMIT, TOKEN_CREATE, Throttled, client_ip, throttle_take
+from frontend.editor_modes import mode_scripts
 from frontend.forms import LiveCostForm, LoginForm, ModelCreateForm, SignUpForm, SubmitForm, TokenCreateForm
 from frontend.templatetags.arena_ui import STATUS_LABELS
 
@@ -138,6 +146,7 @@ def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404(f"No problem {code!r}.")
     error = ""
     status = 200
+    languages = problem_languages(problem)
     if request.method == "POST" and preview:
         raise Http404("An unpublished problem takes no submissions.")
     if request.method == "POST":
@@ -161,7 +170,8 @@ def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         else:
             status = 400
     else:
-        form = SubmitForm(initial=_editor_initial(request, problem))
+        form = SubmitForm(initial=_editor_initial(request, problem, languages))
+    offered = [language for language in languages if language.available]
     recent: list[Submission] = []
     if request.user.is_authenticated:
         recent = list(submission_list(participant=participant_for_user(request.user), problem_code=problem.code)[:5])
@@ -174,18 +184,37 @@ def problem_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         "error": error,
         "recent": recent,
         "preview": preview,
+        "languages": languages,
+        "offered": offered,
+        "unavailable": [language for language in languages if not language.available],
+        "selected_language": form["language"].value() or PYTHON,
+        # For editor.js: each offered language's CodeMirror mode and starter code.
+        "editor_languages": {
+            language.key: {
+                "name": language.name,
+                "mode": language.editor_mode,
+                "starter": language.starter,
+            }
+            for language in offered
+        },
+        "mode_scripts": mode_scripts(language.editor_mode for language in offered),
     }
     return render(request, "frontend/problem_detail.html", context, status=status)
 
 
-def _editor_initial(request: HttpRequest, problem: Problem) -> dict[str, str]:
-    """The starter code, or the source of one of the user's own submissions (``?from=<id>``)."""
+def _editor_initial(request: HttpRequest, problem: Problem, languages: list[ProblemLanguage]) -> dict[str, str]:
+    """Python's starter code, or the source of one of the user's own submissions (``?from=<id>``).
+    editor.js then opens the language this browser used last, with the code it kept for it."""
+    offered = {language.key: language for language in languages if language.available}
     from_id = request.GET.get("from", "")
     if from_id.isdigit() and len(from_id) <= 18 and request.user.is_authenticated:
         previous = access_submission(request.user, int(from_id))
         if previous is not None and previous.problem_id == problem.pk:
             return {"language": previous.language, "source": previous.source}
-    return {"language": Language.PY3, "source": problem.starter_code.get(Language.PY3, "")}
+    first = offered.get(PYTHON) or next(iter(offered.values()), None)
+    if first is None:
+        return {"language": PYTHON, "source": ""}
+    return {"language": first.key, "source": first.starter}
 
 
 @login_required
@@ -195,8 +224,12 @@ def submission_detail_view(request: HttpRequest, submission_id: int) -> HttpResp
     if submission is None:
         raise Http404("No such submission of yours.")
     state = submission_state(submission)
+    language_name, editor_mode = language_display(submission.language)
     context = {
         "submission": submission,
+        "language_name": language_name,
+        "editor_mode": editor_mode,
+        "mode_scripts": mode_scripts([editor_mode]),
         "cost_plot": plots.submission_cost_distribution(submission=submission),
         "state": state,
         "scores": [(key, label, state["scores"].get(key)) for key, label in SCORE_LABELS],
@@ -258,6 +291,8 @@ def leaderboard_view(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "kinds": LEADERBOARD_KINDS.items(),
         "difficulties": Problem.Difficulty.values,
+        "languages": language_choices(),
+        "language": filters.language,
         "params": request.GET,
         "error": error,
     }

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from arena.api.fields import StrictCharField, StrictSlugField
-from arena.models import Language, Problem, Submission
+from arena.models import Problem, Submission
 from arena.rendering import render_statement
+from arena.services.languages import problem_languages
 
 
 class ProblemSummarySerializer(serializers.Serializer):
@@ -22,11 +24,21 @@ class ProblemSummarySerializer(serializers.Serializer):
     solvers = serializers.IntegerField(required=False)
 
 
+class LanguageSerializer(serializers.Serializer):
+    """A registered language as one problem sees it."""
+
+    key = serializers.CharField(help_text="What a submission's `language` field takes (aliases work too).")
+    name = serializers.CharField()
+    editor_mode = serializers.CharField(help_text="The CodeMirror 5 mode or MIME type the site's editor uses.")
+    available = serializers.BooleanField(help_text="Whether the problem offers it: its signature can be written in it.")
+    reason = serializers.CharField(allow_null=True, help_text="Why it is not offered (null when it is).")
+
+
 class ProblemDetailSerializer(ProblemSummarySerializer):
     statement = serializers.CharField()
     statement_html = serializers.SerializerMethodField()
     signature = serializers.JSONField()
-    starter_code = serializers.JSONField()
+    starter_code = serializers.SerializerMethodField()
     time_limit_ms = serializers.IntegerField()
     memory_limit_kb = serializers.IntegerField()
     checker = serializers.CharField()
@@ -39,8 +51,16 @@ class ProblemDetailSerializer(ProblemSummarySerializer):
     def get_samples(self, problem: Problem) -> list[dict[str, Any]]:
         return [{"input": c.input, "expected": c.expected} for c in problem.sample_cases()]
 
-    def get_languages(self, problem: Problem) -> list[dict[str, str]]:
-        return [{"key": c.value, "name": c.label} for c in Language]
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": {"type": "string"},
+         "description": "Starter code of every language the problem offers, by language key."}
+    )  # fmt: skip
+    def get_starter_code(self, problem: Problem) -> dict[str, str]:
+        return {language.key: language.starter for language in problem_languages(problem) if language.available}
+
+    @extend_schema_field(LanguageSerializer(many=True))
+    def get_languages(self, problem: Problem) -> list[dict[str, Any]]:
+        return [language.public() for language in problem_languages(problem)]
 
 
 class CaseSerializer(serializers.Serializer):

@@ -37,6 +37,7 @@ from arena.selectors.leaderboard import leaderboard_filters_from, leaderboard_ro
 from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import access_submission, submission_list, submission_state
 from arena.services.campaigns import campaign_create, campaign_submit
+from arena.services.languages import language_choices
 from arena.services.participants import participant_for_user, token_create, token_revoke
 from arena.services.runs import RunRequest, code_run
 from arena.services.submissions import SubmissionDraft, submission_create, submissions_create
@@ -183,7 +184,8 @@ class LeaderboardApi(APIView):
         parameters=[
             OpenApiParameter("kind", str, enum=["all", "human", "model"]),
             OpenApiParameter("difficulty", str, enum=["easy", "medium", "hard"]),
-            OpenApiParameter("language", str),
+            OpenApiParameter("language", str, description="Only solutions in this language: "
+                             + ", ".join(f"{key} ({name})" for key, name in language_choices()) + "."),
             OpenApiParameter("published_after", OpenApiTypes.DATE, description="Only problems published after it."),
             OpenApiParameter("window", str, enum=["all", "cutoff"], description="cutoff: each model only on "
                              "problems published after its training cut-off."),

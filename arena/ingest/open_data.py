@@ -31,6 +31,7 @@ from arena.ingest.spec import (
 )
 from arena.models import Problem, TestCase
 from judge.grading import outputs_match
+from judge.languages import LANGUAGES
 from judge.protocol import CheckerSpec
 
 ORIGIN = "open-data"
@@ -121,7 +122,11 @@ def _import_problem(
             raise ImportSkip("custom checker runs outside the jail; import with --trust-code to accept it")
         if row["difficulty"] not in Problem.Difficulty.values or row["checker"] not in Problem.Checker.values:
             raise ImportSkip(f"unknown difficulty {row['difficulty']!r} or checker {row['checker']!r}")
-        canonical = [r for r in references if r["is_canonical"]]
+        # The Python canonical defines the outputs; other languages' canonicals are its translations.
+        canonical = [r for r in references if r["is_canonical"] and r.get("language", "PY3") == "PY3"]
+        unknown = {str(r.get("language")) for r in references if r.get("language", "PY3") not in LANGUAGES}
+        if unknown:
+            raise ImportSkip(f"references in unknown languages: {', '.join(sorted(unknown))}")
         if len(canonical) != 1:
             raise ImportSkip(f"needs exactly one canonical reference, has {len(canonical)}")
         cases = [
@@ -185,7 +190,10 @@ def _import_problem(
             generator_source=generator,
             perf_scale=perf_scale if generator or has_perf else 0,
             cases=cases,
-            references=[ReferenceRow(r["label"], r["source"], bool(r["is_canonical"])) for r in references],
+            references=[
+                ReferenceRow(r["label"], r["source"], bool(r["is_canonical"]), str(r.get("language") or "PY3"))
+                for r in references
+            ],
             digest=digest,
         )
         problem, created = problem_save(spec=spec)

@@ -91,8 +91,14 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "label", "string", 'Human-readable label, e.g. "O(n^2) brute force" or "Mercury solution 3 (56ms)".'
             ),
-            Column("source", "string", "Python source."),
-            Column("is_canonical", "bool", "True for the solution whose outputs are the expected outputs."),
+            Column("language", "string", "Its language's key: PY3, CPP17, JAVA17, JS, GO or RUST."),
+            Column("source", "string", "Source code in that language."),
+            Column(
+                "is_canonical",
+                "bool",
+                "True for the Python solution whose outputs are the expected outputs, and for its translation "
+                "in each other language.",
+            ),
             Column(
                 "costs",
                 "json",

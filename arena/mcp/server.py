@@ -43,6 +43,7 @@ from arena.selectors.submissions import access_submission, submission_list, subm
 from arena.services import throttling
 from arena.services.runs import RunRequest, code_run
 from arena.services.submissions import submission_create
+from judge.languages import all_languages
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -64,6 +65,13 @@ limits of the REST API; a refused call says when to try again.
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 RUNS_CODE = ToolAnnotations(read_only_hint=True, idempotent_hint=False, open_world_hint=False)
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+
+LANGUAGE_KEYS = ", ".join(language.key for language in all_languages())
+LANGUAGE_HELP = (
+    f"One of {LANGUAGE_KEYS} (or a name: python, cpp, java, javascript, go, rust); the problem lists the ones "
+    "it offers."
+)
+LANGUAGE_FILTER_HELP = f"Only solutions in this language ({LANGUAGE_KEYS}); empty for all."
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ def run_code(
     ctx: Context,
     problem: Annotated[str, Field(description="The problem's code.")],
     source: Annotated[str, Field(description="The whole program, e.g. the starter code's class completed.")],
-    language: Annotated[str, Field(description="PY3 (also: Python 3, python3, python).")] = "PY3",
+    language: Annotated[str, Field(description=LANGUAGE_HELP)] = "PY3",
     inputs: Annotated[
         list[Any] | None,
         Field(
@@ -148,7 +156,7 @@ def submit(
     ctx: Context,
     problem: Annotated[str, Field(description="The problem's code.")],
     source: Annotated[str, Field(description="The whole program.")],
-    language: Annotated[str, Field(description="PY3 (also: Python 3, python3, python).")] = "PY3",
+    language: Annotated[str, Field(description=LANGUAGE_HELP)] = "PY3",
 ) -> dict[str, Any]:
     """Submit a solution for judging on every test and for efficiency. Returns the submission
     (its id, and status QU: queued); follow it with wait_for_verdict. For a model participant the
@@ -199,7 +207,7 @@ def leaderboard(
     ctx: Context,
     kind: Annotated[str, Field(description="all, human or model.")] = "all",
     difficulty: Annotated[str, Field(description="easy, medium or hard; empty for all.")] = "",
-    language: Annotated[str, Field(description="Only solutions in this language (PY3); empty for all.")] = "",
+    language: Annotated[str, Field(description=LANGUAGE_FILTER_HELP)] = "",
     published_after: Annotated[
         str, Field(description="A date like 2025-01-31: only problems published after it.")
     ] = "",

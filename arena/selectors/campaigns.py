@@ -1,4 +1,5 @@
-"""Campaign reports: pass@k with the unbiased estimator, Beyond@k and DPS@k, failure breakdown."""
+"""Campaign reports: pass@k with the unbiased estimator, Beyond@k and DPS@k, failure breakdown,
+and the results of each language the samples were written in."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 
 from arena.models import Campaign, Submission
+from arena.services.languages import language_display, languages_registered
 
 # Mercury's failure categories.
 FAILURE_CLASSES = {
@@ -56,13 +58,13 @@ def expected_max_at_k(scores: list[float], k: int) -> float:
 def campaign_report(campaign: Campaign) -> dict[str, Any]:
     samples = list(
         campaign.submissions.filter(status=Submission.Status.DONE)
-        .values_list("problem__code", "problem__difficulty", "verdict", "beyond", "dps")
+        .values_list("problem__code", "problem__difficulty", "verdict", "beyond", "dps", "language")
         .order_by("id")
     )
     pending = campaign.submissions.exclude(status=Submission.Status.DONE).count()
     by_problem: dict[str, dict[str, Any]] = {}
     breakdown: dict[str, int] = {}
-    for code, difficulty, verdict, beyond, dps in samples:
+    for code, difficulty, verdict, beyond, dps, _ in samples:
         entry = by_problem.setdefault(code, {"difficulty": difficulty, "n": 0, "c": 0, "beyond": [], "dps": []})
         entry["n"] += 1
         accepted = verdict == Submission.Verdict.AC
@@ -100,5 +102,46 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
         "overall": {"problems": len(problems), **mean_of(problems)},
         "per_difficulty": per_difficulty,
         "failure_breakdown": breakdown,
+        "per_language": per_language(samples),
         "problems": problems,
     }
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def per_language(samples: list[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
+    """The judged samples of each language: how many, how many accepted (and the rate), how many
+    problems were tried and solved in it (the solve rate is solved / tried), and the mean Beyond
+    and DPS of its accepted samples. Languages in the judge's order; only those with samples.
+
+    ``samples``: (problem code, difficulty, verdict, beyond, dps, language) rows.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for code, _, verdict, beyond, dps, language in samples:
+        row = rows.setdefault(language, {"samples": 0, "accepted": 0, "tried": set(), "solved": set(),
+                                         "beyond": [], "dps": []})  # fmt: skip
+        row["samples"] += 1
+        row["tried"].add(code)
+        if verdict == Submission.Verdict.AC:
+            row["accepted"] += 1
+            row["solved"].add(code)
+            row["beyond"].append(beyond or 0.0)
+            row["dps"].append(dps or 0.0)
+    order = {language.key: index for index, language in enumerate(languages_registered())}
+    report = {}
+    for key in sorted(rows, key=lambda k: (order.get(k, len(order)), k)):
+        row = rows[key]
+        report[key] = {
+            "name": language_display(key)[0],
+            "samples": row["samples"],
+            "accepted": row["accepted"],
+            "acceptance_rate": row["accepted"] / row["samples"],
+            "problems": len(row["tried"]),
+            "solved": len(row["solved"]),
+            "solve_rate": len(row["solved"]) / len(row["tried"]),
+            "mean_beyond": _mean(row["beyond"]),
+            "mean_dps": _mean(row["dps"]),
+        }
+    return report

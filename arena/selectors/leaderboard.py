@@ -126,8 +126,8 @@ def leaderboard_rows(*, filters: LeaderboardFilters | None = None, kind: str | N
 def leaderboard_filters_from(params: Any) -> LeaderboardFilters:
     """Parse query parameters; raise AppError (a 400) with a readable message on bad input."""
     from arena.errors import AppError
-    from arena.models import Language
     from arena.scoring.rules import RULES
+    from arena.services.languages import language_choices, language_resolve
 
     def choice(name: str, allowed: set[str], default: str) -> str:
         value = str(params.get(name, default) or default)
@@ -142,10 +142,18 @@ def leaderboard_filters_from(params: Any) -> LeaderboardFilters:
             published_after = dt.datetime.combine(dt.date.fromisoformat(raw_date), dt.time(), tzinfo=dt.UTC)
         except ValueError:
             raise AppError("invalid_published_after", "published_after must be a date like 2025-01-31.")
+    language = str(params.get("language") or "")
+    if language:
+        # Every registered language, by key, name or alias (cpp, c++, python...).
+        try:
+            language = language_resolve(language)
+        except AppError:
+            allowed = ", ".join(key for key, _ in language_choices())
+            raise AppError("invalid_language", f"language must be one of: {allowed}.") from None
     return LeaderboardFilters(
         kind=choice("kind", {"all", "human", "model"}, "all"),
         difficulty=choice("difficulty", {"", "easy", "medium", "hard"}, ""),
-        language=choice("language", {"", *Language.values}, ""),
+        language=language,
         published_after=published_after,
         window=choice("window", {"all", "cutoff"}, "all"),
         rule=choice("rule", set(RULES), "slide"),

@@ -505,6 +505,7 @@ def _report_build(
         "samples": len(samples),
         "overall": report["overall"],
         "per_difficulty": report["per_difficulty"],
+        "per_language": report["per_language"],
         "outcomes": outcomes,
         "failure_breakdown": {label: n for label, n in breakdown.most_common() if n > 0},
         "usage": {

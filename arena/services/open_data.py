@@ -150,6 +150,7 @@ def open_data_references(*, problems: list[Problem]) -> Iterator[dict[str, Any]]
         yield {
             "problem": ref.problem.code,
             "label": ref.label,
+            "language": ref.language,
             "source": ref.source,
             "is_canonical": ref.is_canonical,
             "costs": costs[ref.pk],

@@ -9,21 +9,8 @@ from django.conf import settings
 from django.db import transaction
 
 from arena.errors import AppError
-from arena.models import Campaign, Language, Participant, Problem, Submission, SubmissionCase
-
-LANGUAGE_ALIASES = (
-    {choice.value.lower(): choice.value for choice in Language}
-    | {choice.label.lower(): choice.value for choice in Language}
-    | {"python": "PY3", "python3": "PY3", "py": "PY3"}
-)
-
-
-def language_resolve(raw: str) -> str:
-    key = LANGUAGE_ALIASES.get((raw or "").strip().lower())
-    if key is None:
-        known = ", ".join(f"{c.value} ({c.label})" for c in Language)
-        raise AppError("unknown_language", f"Unknown language {raw!r}. Known: {known}.")
-    return key
+from arena.models import Campaign, Participant, Problem, Submission, SubmissionCase
+from arena.services.languages import language_resolve, problem_language_check
 
 
 @dataclass(frozen=True)
@@ -77,8 +64,10 @@ def submissions_create(
 
 
 def draft_language_check(draft: SubmissionDraft) -> str:
-    """The draft's language key, once its source passes the size and content rules."""
+    """The draft's language key, once the problem is known to offer it and its source passes the
+    size and content rules."""
     language_key = language_resolve(draft.language)
+    problem_language_check(draft.problem, language_key)
     source = draft.source
     if not isinstance(source, str) or not source.strip():
         raise AppError("empty_source", "The source code is empty.")

@@ -84,6 +84,12 @@ def score(value: float | None) -> str:
 
 
 @register.filter
+def percent(share: float | None) -> str:
+    """A share in [0, 1] as ``37.5%``."""
+    return "—" if share is None else f"{100 * share:.1f}%"
+
+
+@register.filter
 def cost(value: float | None, unit: str = "") -> str:
     """``41.2 M instructions``, ``12.3 ms``: in the unit of the meter that measured it."""
     return cost_text(value, unit)

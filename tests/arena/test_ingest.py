@@ -110,7 +110,8 @@ def test_a_bank_folder_may_not_take_the_code_of_a_problem_from_a_dataset(two_sum
 
 
 @pytest.mark.django_db
-def test_a_bank_reload_applies_the_folder_but_keeps_visibility_and_the_generation(two_sum: Problem) -> None:
+def test_a_bank_reload_applies_the_folder_but_keeps_visibility_and_the_generation(db: None) -> None:
+    two_sum = load_problem("two-sum", languages=None)  # the folder as it is, every language's references
     before = problem_state(two_sum)
     Problem.objects.filter(pk=two_sum.pk).update(
         is_public=False, published_at=two_sum.published_at.replace(year=2030), hidden_feedback="verdict"

@@ -239,7 +239,7 @@ def test_run_on_the_samples_and_on_custom_input_without_submitting(server: str, 
     # Reset to starter code replaces the kept code.
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#reset-code")
-    starter = page.evaluate("JSON.parse(document.getElementById('starter-code').textContent).PY3")
+    starter = page.evaluate("JSON.parse(document.getElementById('editor-languages').textContent).PY3.starter")
     assert editor_code(page) == starter
     page.reload()
     page.wait_for_selector(".CodeMirror")

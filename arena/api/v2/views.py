@@ -21,10 +21,11 @@ from django.views.decorators.csrf import csrf_exempt
 from arena.api.auth import bearer_token
 from arena.api.errors import app_error_answer, v2_error
 from arena.errors import AppError
-from arena.models import Language, Participant, Problem, Submission
+from arena.models import Participant, Problem, Submission
 from arena.rendering import render_statement
 from arena.selectors.problems import problem_get, problem_list
 from arena.selectors.submissions import submission_list
+from arena.services.languages import PYTHON, language_resolve, problem_languages, problem_starter
 from arena.services.participants import token_authenticate
 from arena.services.submissions import submission_create
 from arena.services.throttling import SUBMIT, client_ip, throttle_take
@@ -137,19 +138,25 @@ def _problem_summary(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _problem_detail(problem: Problem) -> dict[str, Any]:
+def _problem_detail(problem: Problem, *, prompt_language: str) -> dict[str, Any]:
+    """DMOJ's problem object. ``languages``: the keys of the languages the problem offers (DMOJ
+    lists the languages a problem may be solved in); ``prompt``: the starter code in
+    ``prompt_language`` (Python's unless the request asked for another)."""
+    languages = problem_languages(problem)
     return {
         **_problem_summary(problem),
         "authors": [],
         "time_limit": problem.time_limit_ms / 1000.0,
         "memory_limit": problem.memory_limit_kb,
         "short_circuit": False,
-        "languages": [c.value for c in Language],
+        "languages": [language.key for language in languages if language.available],
+        "unavailable_languages": {language.key: language.reason for language in languages if not language.available},
         "is_organization_private": False,
         "organizations": [],
         "description": problem.statement,
         "description_html": render_statement(problem.statement),
-        "prompt": problem.starter_code.get(Language.PY3, ""),
+        "prompt": problem_starter(problem, prompt_language),
+        "prompt_language": prompt_language,
         "entry_point": problem.signature.get("name", ""),
         "signature": problem.signature,
         "samples": [{"input": c.input, "expected": c.expected} for c in problem.sample_cases()],
@@ -214,7 +221,9 @@ def problem(request: HttpRequest, code: str) -> JsonResponse:
     found = problem_get(code)
     if found is None:
         return _envelope(request, error=(404, f"problem {code!r} does not exist"))
-    return _envelope(request, data={"object": _problem_detail(found)})
+    # ?language=CPP17 (key, name or alias): the prompt in that language; a 400 if not offered.
+    prompt_language = language_resolve(request.GET["language"]) if request.GET.get("language") else PYTHON
+    return _envelope(request, data={"object": _problem_detail(found, prompt_language=prompt_language)})
 
 
 @_v2("GET")

@@ -184,7 +184,7 @@ def openai_chat(
 
 
 def summary(report: dict[str, Any]) -> str:
-    """The scores per difficulty and overall, then every sample's outcome."""
+    """The scores per difficulty and overall, per language, then every sample's outcome."""
     ks = sorted({1, report["k"]})
     metrics = [f"{name}@{k}" for name in ("pass", "beyond", "dps") for k in ks]
     headers = ("difficulty", "problems", *(m.replace("beyond", "Beyond").replace("dps", "DPS") for m in metrics))
@@ -196,12 +196,20 @@ def summary(report: dict[str, Any]) -> str:
         (outcome, labels.get(outcome, ""), count, f"{100 * count / total:.1f}%")
         for outcome, count in report["outcomes"].items()
     ]
+    languages = [
+        (key, row["samples"], row["accepted"], f"{100 * row['acceptance_rate']:.1f}%",
+         f"{row['solved']}/{row['problems']}", f"{100 * row['solve_rate']:.1f}%",
+         "-" if row["mean_beyond"] is None else f"{row['mean_beyond']:.3f}")
+        for key, row in report.get("per_language", {}).items()
+    ]  # fmt: skip
     lines = [
         f"campaign {report['campaign']} ({report['campaign_name']}) of {report['participant']}: model "
         f"{report['model']} at {report['endpoint']}, k={report['k']}, temperature {report['temperature']}, "
         f"prompt {report['prompt_version']}",
         "",
         table(headers, scores),
+        "",
+        table(("language", "samples", "accepted", "acceptance", "solved", "solve rate", "mean Beyond"), languages),
         "",
         table(("outcome", "class", "samples", "share"), outcomes),
         "",

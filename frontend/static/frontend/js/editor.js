@@ -1,6 +1,7 @@
-// The problem page's code editor: CodeMirror 5 over the form's textarea, the code kept in this
-// browser per problem and language, and "Run" (POST /api/problems/<code>/run/: the samples or
-// the author's own inputs, nothing stored, no submission).
+// The problem page's code editor: CodeMirror 5 over the form's textarea, in the mode of the
+// chosen language; the code kept in this browser per problem and language, the language kept
+// for the next problem; and "Run" (POST /api/problems/<code>/run/: the samples or the author's
+// own inputs, nothing stored, no submission).
 // Without JavaScript (or if CodeMirror failed to load) the plain textarea still submits.
 (function () {
   "use strict";
@@ -16,7 +17,8 @@
     return node ? JSON.parse(node.textContent) : fallback;
   }
 
-  var starter = readJson("starter-code", {});
+  // The languages the problem offers: {key: {name, mode, starter}} (frontend/views.py).
+  var languages = readJson("editor-languages", {});
   var firstSampleArgs = readJson("first-sample-args", null);
   var language = document.getElementById("id_language");
   var submitButton = document.getElementById("submit-button");
@@ -70,13 +72,28 @@
   }
 
   function starterFor(lang) {
-    return typeof starter[lang] === "string" ? starter[lang] : "";
+    var info = languages[lang];
+    return info && typeof info.starter === "string" ? info.starter : "";
   }
 
+  // Offered: in the list and not disabled (a language the problem's signature cannot use).
   function hasLanguage(lang) {
-    return !!language && Array.prototype.some.call(language.options, function (option) {
-      return option.value === lang;
-    });
+    return (
+      !!language &&
+      Object.prototype.hasOwnProperty.call(languages, lang) &&
+      Array.prototype.some.call(language.options, function (option) {
+        return option.value === lang && !option.disabled;
+      })
+    );
+  }
+
+  // The CodeMirror mode: a mode name or a MIME type, its script loaded by the page.
+  function modeFor(lang) {
+    var mode = languages[lang] ? languages[lang].mode : "python";
+    if (mode === "python") {
+      return { name: "python", version: 3, singleLineStringErrors: false };
+    }
+    return mode || "text/plain";
   }
 
   // The server fills the editor with the starter code, or with code the user asked for
@@ -106,7 +123,7 @@
   }
 
   var editor = window.CodeMirror.fromTextArea(textarea, {
-    mode: { name: "python", version: 3, singleLineStringErrors: false },
+    mode: modeFor(editorLanguage),
     lineNumbers: true,
     indentUnit: 4,
     tabSize: 4,
@@ -117,7 +134,7 @@
     // A phone wraps long lines instead of scrolling sideways inside the page.
     lineWrapping: window.matchMedia("(max-width: 600px)").matches,
     extraKeys: {
-      // Python wants spaces: Tab indents the selection or inserts four spaces.
+      // Spaces in every language: Tab indents the selection or inserts four spaces.
       Tab: function (cm) {
         if (cm.somethingSelected()) {
           cm.indentSelection("add");
@@ -181,11 +198,11 @@
       saveNow(); // under the language being left
       editorLanguage = currentLanguage();
       store.set(LANGUAGE_KEY, editorLanguage);
+      editor.setOption("mode", modeFor(editorLanguage));
       var keptCode = store.get(codeKey(editorLanguage));
-      var next = keptCode !== null ? keptCode : starter[editorLanguage];
-      if (typeof next === "string") {
-        editor.setValue(next);
-      }
+      editor.setValue(keptCode !== null ? keptCode : starterFor(editorLanguage));
+      editor.clearHistory(); // undo must not bring back the other language's code
+      runAvailability();
     });
   }
 
@@ -194,6 +211,7 @@
   form.addEventListener("submit", function () {
     editor.save();
     saveNow();
+    store.set(LANGUAGE_KEY, currentLanguage());
     if (submitButton) {
       window.setTimeout(function () {
         submitButton.disabled = true;
@@ -232,16 +250,25 @@
   }
 
   // --- Run ----------------------------------------------------------------------------------
+  // "Run" exists in every language: it shows the button and its keys once the page knows the
+  // user may run (logged in).
+  function runAvailability() {
+    if (!runButton || !results || !runUrl) {
+      return;
+    }
+    runButton.hidden = false;
+    ["run-keys", "run-options"].forEach(function (id) {
+      var node = document.getElementById(id);
+      if (node) {
+        node.hidden = false;
+      }
+    });
+  }
+
   if (!runButton || !results || !runUrl) {
     return; // logged out: the page offers to log in instead
   }
-  runButton.hidden = false;
-  ["run-keys", "run-options"].forEach(function (id) {
-    var node = document.getElementById(id);
-    if (node) {
-      node.hidden = false;
-    }
-  });
+  runAvailability();
 
   var VERDICT_LABELS = {
     AC: "Accepted",

@@ -435,8 +435,10 @@
   // --- read-only source view -------------------------------------------------------------------
   var source = document.getElementById("source-view");
   if (source && window.CodeMirror) {
+    // The language's CodeMirror mode (a name or a MIME type), its script loaded by the page.
+    var mode = source.getAttribute("data-mode") || "python";
     var view = window.CodeMirror.fromTextArea(source, {
-      mode: { name: "python", version: 3 },
+      mode: mode === "python" ? { name: "python", version: 3 } : mode,
       lineNumbers: true,
       readOnly: true,
       viewportMargin: Infinity,
