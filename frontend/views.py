@@ -237,8 +237,19 @@ def submission_detail_view(request: HttpRequest, submission_id: int) -> HttpResp
         "status_labels": STATUS_LABELS,
         "stream_path": f"/ws/submission/{submission.stream_secret}/",
         "poll_url": reverse("api-submission-state", kwargs={"submission_id": submission.pk}),
+        "pool_note": _pool_note(submission, language_name),
     }
     return render(request, "frontend/submission_detail.html", context)
+
+
+def _pool_note(submission: Submission, language_name: str) -> str:
+    """Which scores a language's solution gets: its pool is its language's (docs/languages.md)."""
+    if submission.language == PYTHON:
+        return ""
+    note = f"{language_name} solutions are compared with {language_name} solutions only. ES ranks them from the first"
+    if submission.problem.references.filter(language=submission.language).exists():
+        return f"{note} accepted one; Beyond and DPS use this problem's {language_name} references."
+    return f"{note} accepted one; Beyond and DPS need {language_name} references, which this problem does not have yet."
 
 
 @login_required

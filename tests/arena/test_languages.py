@@ -309,6 +309,9 @@ def test_submitting_from_the_page_in_cpp_and_the_submission_page_highlights_it(
     assert 'data-language="CPP17">C++17</span>' in page
     assert 'data-mode="text/x-c++src"' in page and "vendor/codemirror/mode/clike/clike.js" in page
     assert "mode/python/python.js" not in page
+    # two_sum holds its Python references only here: the page says what C++ is scored against.
+    assert "C++17 solutions are compared with C++17 solutions only" in page
+    assert "Beyond and DPS need C++17 references, which this problem does not have yet." in page
     again = client.get(f"/problem/two-sum/?from={submission.pk}").content.decode()
     assert '<option value="CPP17" data-mode="text/x-c++src" selected>' in again
 
