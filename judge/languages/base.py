@@ -188,7 +188,7 @@ def clean_compiler_output(text: str, *, limit: int = MAX_MESSAGE_CHARS) -> str:
     characters (the first error is the one that matters)."""
     text = _ANSI.sub("", text.replace("\r\n", "\n"))
     text = text.replace("/box/", "").replace("/box", ".")
-    text = re.sub(r"/usr/(?:lib|include|share)/[^\s:'\"]*/", "", text)
+    text = re.sub(r"/usr/(?:lib|include|share)/(?:[^\s:'\"]*/)?", "", text)
     text = "".join(ch for ch in text if ch == "\n" or ch == "\t" or ch >= " ")
     if len(text) > limit:
         text = text[:limit].rstrip() + "\n… (cut)"

@@ -67,7 +67,7 @@ def parse_type(text: str) -> SigType:
         item = parse_type(match.group(1))
         if item.depth >= MAX_DEPTH:
             raise UnsupportedSignature(f"lists nested deeper than {MAX_DEPTH} levels ({text})")
-        if item.kind == "TreeNode" or (item.kind == "ListNode" and item.depth > 0):
+        if item.kind == "TreeNode" or (item.base().kind == "ListNode" and item.depth > 0):
             raise UnsupportedSignature(f"the type {text} is not available outside Python")
         return SigType("list", item)
     raise UnsupportedSignature(f"the type {text or '(none)'} is not available outside Python")

@@ -39,6 +39,8 @@ KEEP_OUTPUT_BYTES = 64 * 1024
 MAX_OUTPUT_BYTES = 4 << 20
 COMPILE_FILE_MB = 64
 COMPILE_TMPFS_BYTES = 256 << 20
+# How long nsjail may take to exit once the compiler's output and its log are at EOF.
+EXIT_GRACE_S = 2.0
 # How many builds the cache keeps (the oldest go first).
 CACHE_ENTRIES = int(os.environ.get("JUDGE_ARTIFACT_ENTRIES", "2000"))
 CE_FILE = ".compile-error"
@@ -81,6 +83,8 @@ def build_program(language: Language, signature: dict, source: str) -> Build:
         started = time.monotonic()
         message = None if toolchain is None else compile_in_jail(language, toolchain, work)
         compile_ms = (time.monotonic() - started) * 1000.0
+        for path in work.iterdir():  # the compiler's files become root's: no jail's uid owns a cached build
+            os.lchown(path, 0, 0)
         if message is None and toolchain is not None and not _is_regular(work / toolchain.artefact):
             message = "The compiler produced no program."
         if message is None and toolchain is not None and _client_request(work / toolchain.artefact):
@@ -207,7 +211,7 @@ def compile_in_jail(language: Language, toolchain: Toolchain, work: Path) -> str
     output = bytearray()
     log = bytearray()
     total = 0
-    flooded = False
+    flooded = out_of_time = False
     deadline = time.monotonic() + limits.wall_time_s
     try:
         assert proc.stdout is not None
@@ -229,6 +233,15 @@ def compile_in_jail(language: Language, toolchain: Toolchain, work: Path) -> str
                     flooded = True
                     break
     finally:
+        out_of_time = time.monotonic() >= deadline
+        if not flooded and not out_of_time:
+            # Every pipe is at EOF a moment before nsjail itself has exited: killing it then would
+            # turn a good build into a failed one.
+            try:
+                proc.wait(timeout=EXIT_GRACE_S)
+            except subprocess.TimeoutExpired:
+                pass
+        killed_by_us = flooded or out_of_time or proc.returncode is None
         _killpg(proc)
         status = proc.wait()
         os.close(log_r)
@@ -240,10 +253,13 @@ def compile_in_jail(language: Language, toolchain: Toolchain, work: Path) -> str
     if status == 255 and not output:
         # nsjail's own failure (it could not build the jail): the judge's problem, never cached.
         raise SandboxUnavailable(f"nsjail could not start the compiler: {log.decode(errors='replace')[-500:]}")
+    if status < 0 and not killed_by_us:
+        # nsjail was killed from outside (an operator, the host's OOM killer): no verdict, never cached.
+        raise SandboxUnavailable(f"the compile jail was killed by signal {-status} from outside")
     text = language.clean_message(output.decode("utf-8", errors="replace"))
     if flooded:
         return "Compilation stopped: the compiler's output passed 4 MB.\n" + text
-    if time.monotonic() >= deadline or status == 128 + signal.SIGXCPU or -status == signal.SIGXCPU:
+    if out_of_time or status == 128 + signal.SIGXCPU or -status == signal.SIGXCPU:
         return f"Compilation took too long (the limit is {toolchain.cpu_time_s} s CPU).\n" + text
     if cpu_ms is not None and cpu_ms >= toolchain.cpu_time_s * 1000 * 0.95:
         return f"Compilation took too long (the limit is {toolchain.cpu_time_s} s CPU).\n" + text
