@@ -98,7 +98,7 @@ def measure_problem(path: Path, args: argparse.Namespace, valgrind: object, cpu:
     inputs = [generate(random.Random(1000 + i), scale) for i in range(count)]
     signature = folder.meta["signature"]
     time_limit_ms = int(folder.meta.get("time_limit_ms", 2000))
-    canonical = next(src for name, _, src in folder.references if name == folder.canonical_name)
+    canonical = next(src for name, _, src, _ in folder.references if name == folder.canonical_name)
     answers = run_reference(source=canonical, signature=signature, inputs=inputs, time_limit_ms=time_limit_ms)
     result = ProblemResult(folder.code, scale)
     if not answers.all_ok:
@@ -108,7 +108,9 @@ def measure_problem(path: Path, args: argparse.Namespace, valgrind: object, cpu:
         CaseSpec(ordinal=i + 1, kind="performance", args=args_, expected=answer.output)
         for i, (args_, answer) in enumerate(zip(inputs, answers.answers, strict=True))
     ]
-    for _, label, source in folder.references:
+    for _, label, source, language in folder.references:
+        if language != "PY3":  # the meters are compared on the Python references
+            continue
         job = JudgeJob(
             source=source,
             signature=signature,
