@@ -50,9 +50,8 @@ def test_switch_to_cpp_submit_and_find_the_language_remembered(server: str, live
     assert "vector<long long> twoSum(vector<long long>& nums, long long target)" in editor_code(page)
     assert editor_mode(page) == "clike", "the C++ mode's script was loaded and is in use"
     expect(page.locator(".CodeMirror .cm-keyword", has_text="public")).to_have_count(1)
-    # Runs are Python's for now: the page says so instead of running C++ as Python.
-    expect(page.locator("#run-button")).to_be_hidden()
-    expect(page.locator("#run-note")).to_contain_text("not available in C++17")
+    # Run works in every language (tests/arena/test_languages.py runs C++ through the API).
+    expect(page.locator("#run-button")).to_be_visible()
 
     # What was typed is kept per language: Python's starter comes back, then the C++ code.
     page.evaluate(f"source => {EDITOR}.setValue(source)", TWO_SUM_CPP)
