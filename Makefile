@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SDK_VENV := var/sdk-venv
 
-.PHONY: run test lint fuzz bench validate setup system assets migrate bank worker prod-run sdk-venv clean
+.PHONY: run test lint fuzz bench validate setup system assets toolchains migrate bank worker prod-run sdk-venv clean
 
 # --- setup -------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.lock
@@ -28,11 +28,15 @@ assets: frontend/node_modules/.installed
 
 setup: system $(VENV)/.installed assets
 
+# What the languages build once per host (C++'s precompiled header, ~10 s the first time).
+toolchains: setup
+	$(PY) manage.py prepare_judge
+
 migrate: setup
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 
-bank: migrate
+bank: migrate toolchains
 	$(PY) manage.py load_bank
 
 # --- daily tasks ---------------------------------------------------------------------------
@@ -53,7 +57,7 @@ sdk-venv: $(SDK_VENV)/.installed
 # modules' tests (tests/judge/languages: the compile and run jails, no database).
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/codearena
 
-test: setup sdk-venv
+test: setup sdk-venv toolchains
 	WITH_BROWSER=1 bash deploy/system-packages.sh
 	$(VENV)/bin/pytest
 	DATABASE_URL=$(TEST_PG_URL) $(VENV)/bin/pytest -m "not browser and not sdk and not production and not mcp" --ignore=tests/judge/languages

@@ -248,8 +248,20 @@ def _pool_note(submission: Submission, language_name: str) -> str:
         return ""
     note = f"{language_name} solutions are compared with {language_name} solutions only. ES ranks them from the first"
     if submission.problem.references.filter(language=submission.language).exists():
-        return f"{note} accepted one; Beyond and DPS use this problem's {language_name} references."
-    return f"{note} accepted one; Beyond and DPS need {language_name} references, which this problem does not have yet."
+        note = f"{note} accepted one; Beyond and DPS use this problem's {language_name} references."
+    else:
+        note = f"{note} accepted one; Beyond and DPS need {language_name} references"
+        note = f"{note}, which this problem does not have yet."
+    meter = METER_NAMES.get(submission.cost_meter)
+    return f"{note} Cost meter: {meter}." if meter else note
+
+
+# How the submission page names the meter of a language's pool (docs/languages.md).
+METER_NAMES = {
+    "cpu": "CPU time (its noise is shown with the cost)",
+    "instructions": "retired instructions, counted by the processor's PMU outside the program",
+    "valgrind": "instructions counted by valgrind",
+}
 
 
 @login_required

@@ -140,6 +140,8 @@ def stop_verdict(
     # The process ended (or closed the result pipe) without answering.
     if end.oom_killed or (end.memory_limit_hit and end.signal == signal.SIGKILL):
         return Verdict.MLE, f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB."
+    if end.signal is None and get_language(job.language).ran_out_of_memory(end.stderr):
+        return Verdict.MLE, f"Exceeded the memory limit of {job.memory_limit_kb // 1024} MB."
     if end.seccomp_violation:
         return Verdict.RTE, "Killed: a forbidden system call was made."
     if end.signal == signal.SIGXCPU or (

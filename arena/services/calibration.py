@@ -68,11 +68,14 @@ def job_for(problem: Problem, source: str, cases: list[CaseSpec], *, language: s
 
 
 def meter_for(language: str) -> CostMeter:
-    """The meter of a language's pools: the deployment's (JUDGE_METER) for Python and for the
-    native languages, whose programs it counts as deterministically; ``cpu`` for the JIT runtimes
-    (docs/languages.md). A language's costs are compared only with its own (the fingerprint)."""
+    """The meter of a language's pools: the first of the language's ``meters`` this host can run
+    (the last one if none can, so the reason shows where it is used). "valgrind" stands for the
+    deployment's meter (JUDGE_METER): Python's. Native languages prefer the PMU's count and fall
+    back to ``cpu``; the JIT runtimes use ``cpu`` (docs/languages.md). A language's costs are
+    compared only with its own (the fingerprint)."""
     lang = get_language(language)
-    meter = get_meter(settings.JUDGE_METER if lang.meter == "valgrind" else lang.meter)
+    candidates = [get_meter(settings.JUDGE_METER if name == "valgrind" else name) for name in lang.meters]
+    meter = next((candidate for candidate in candidates if candidate.available()), candidates[-1])
     return meter if language == "PY3" else meter.for_language(language)
 
 

@@ -23,6 +23,7 @@ from arena.services.rescoring import Pool, anchored_costs_refresh, problem_resco
 from arena.services.submissions import submission_rejudge
 from judge.grading import outputs_match
 from judge.languages import all_languages
+from judge.languages.base import CaseEncodingError
 from judge.meters import EMPTY_JOB, get_meter, measure_cost, measure_interleaved
 from judge.protocol import CaseSpec
 from judge.reference import run_reference
@@ -141,6 +142,23 @@ def _language_references(problem: Problem, report: ValidationReport) -> list[str
     return failures
 
 
+def _language_cases(problem: Problem, cases: list[CaseSpec]) -> list[str]:
+    """Every case, performance inputs and fresh draws included, must be one every offered language
+    can hold (JavaScript's numbers stop at 2^53): otherwise that language's submissions would meet
+    an internal error in judging or in measurement, whether or not it has references."""
+    failures = []
+    for language in all_languages():
+        if language.harness or language.unsupported(problem.signature) is not None:
+            continue
+        for case in cases:
+            try:
+                language.encode_case(problem.signature, case.args)
+            except CaseEncodingError as exc:
+                failures.append(f"{language.name} cannot hold {case.kind} case {case.ordinal}: {exc}")
+                break  # one per language: the rest are the same finding
+    return failures
+
+
 def problem_validate(
     *, problem: Problem, seeds: int = 0, measure: bool = True, on_progress: Progress = _no_progress
 ) -> ValidationReport:
@@ -178,6 +196,7 @@ def problem_validate(
         report.failures.append(f"generator: {type(exc).__name__}: {exc}")
         fresh = []
     report.cases += len(fresh)
+    report.failures += _language_cases(problem, stored + fresh)
     perf = [c for c in stored if c.kind == TestCase.Kind.PERFORMANCE]
     references = list(problem.references.all())
     for index, reference in enumerate(references):

@@ -25,11 +25,15 @@ from arena.models import Campaign, Participant, Problem, Submission
 from arena.selectors.campaigns import FAILURE_CLASSES, campaign_report
 from arena.selectors.problems import DIFFICULTY_ORDER, problems_published
 from arena.services.campaigns import MAX_K, campaign_create, campaign_submit
+from arena.services.languages import PYTHON, problem_languages
 from arena.services.participants import participant_create
 from arena.services.submissions import SubmissionDraft, draft_language_check
+from judge.languages import get_language
 
 # Bumped whenever the wording below changes: results under different prompts are not comparable.
 PROMPT_VERSION = "codearena-py3-v1"
+# The other languages' prompt (OTHER_TEMPLATE), versioned per language: codearena-cpp17-v1...
+OTHER_PROMPT_VERSION = "v1"
 
 SYSTEM_PROMPT = "You are an expert Python programmer. You write correct and efficient Python 3 code."
 
@@ -55,6 +59,31 @@ Rules:
 Answer with the complete solution in a single ```python code block."""
 
 NODES_RULE = "\n- {names} {verb} predefined by the judge: use {them}, do not define {them}."
+
+OTHER_SYSTEM = "You are an expert {language} programmer. You write correct and efficient {language} code."
+
+OTHER_TEMPLATE = """Solve the following programming problem in {language}.
+
+# {title}
+
+{statement}
+
+## Your task
+
+Complete the code below. Keep the signature exactly as it is (parameter and return types included):
+
+```{fence}
+{starter}
+```
+
+Rules:
+- The judge calls it with the arguments and checks the value it returns: no main function, no input, no printing.
+- Only the standard library is available; integers are 64-bit.{nodes}
+- Solutions are ranked by correctness first, then by speed on large inputs: aim for the best time complexity.
+
+Answer with the complete solution in a single ```{fence} code block."""
+
+OTHER_NODES_RULE = "\n- {names} {verb} predefined by the judge as the comment in the code says: do not define {them}."
 NODE_FIELDS = {"ListNode": "`ListNode(val, next)`", "TreeNode": "`TreeNode(val, left, right)`"}
 
 # Outcomes of a sample that never reached the judge as the model's code.
@@ -95,6 +124,7 @@ class EvaluationOptions:
     poll_interval_s: float = 0.5
     campaign_name: str = ""
     selection: dict[str, Any] = field(default_factory=dict)
+    language: str = PYTHON  # a registered key: the language every sample is asked for and judged in
 
 
 @dataclass
@@ -114,7 +144,14 @@ class Sample:
 # --- prompt and code extraction -------------------------------------------------------------
 
 
-def prompt_messages(problem: Problem) -> list[Message]:
+def prompt_version(language: str = PYTHON) -> str:
+    return PROMPT_VERSION if language == PYTHON else f"codearena-{language.lower()}-{OTHER_PROMPT_VERSION}"
+
+
+def prompt_messages(problem: Problem, language: str = PYTHON) -> list[Message]:
+    """The chat that asks for a solution in ``language`` (one the problem offers)."""
+    if language != PYTHON:
+        return _other_prompt(problem, language)
     signature = problem.signature or {}
     name = signature.get("name", "solve")
     if signature.get("style", "class") == "class":
@@ -142,6 +179,44 @@ def prompt_messages(problem: Problem) -> list[Message]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
+def _other_prompt(problem: Problem, key: str) -> list[Message]:
+    language = get_language(key)
+    offered = {entry.key: entry for entry in problem_languages(problem) if entry.available}
+    if key not in offered:
+        raise AppError("language_not_offered", f"{language.name} is not offered for the problem {problem.code}.")
+    signature = problem.signature or {}
+    types = {p.get("type", "") for p in signature.get("params", [])} | {signature.get("returns", "")}
+    used = sorted(t for t in NODE_FIELDS if any(t in declared for declared in types))
+    nodes = ""
+    if used:
+        plural = len(used) > 1
+        nodes = OTHER_NODES_RULE.format(
+            names=" and ".join(f"`{t}`" for t in used), verb="are" if plural else "is", them="them" if plural else "it"
+        )
+    user = OTHER_TEMPLATE.format(
+        language=language.name,
+        title=problem.title,
+        statement=problem.statement.strip(),
+        fence=fence_tag(key),
+        starter=offered[key].starter.rstrip(),
+        nodes=nodes,
+    )
+    system = OTHER_SYSTEM.format(language=language.name)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def fence_tag(key: str) -> str:
+    """The tag a fenced block of the language carries in a prompt (``cpp``, ``java``, ``rust``...)."""
+    language = get_language(key)
+    return language.aliases[0] if language.aliases else key.lower()
+
+
+def fence_tags(key: str) -> set[str]:
+    """The tags a model's fenced block in the language may carry (untagged included)."""
+    language = get_language(key)
+    return {"", key.lower(), *(alias.lower() for alias in language.aliases if " " not in alias)}
+
+
 @dataclass(frozen=True)
 class ExtractedCode:
     source: str  # "" when the answer holds no code
@@ -153,27 +228,49 @@ _FENCE_OPEN = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$
 _CODE_LINE = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+\w+", re.MULTILINE)
 
 
-def code_extract(text: str, *, entry_point: str = "") -> ExtractedCode:
+def code_extract(text: str, *, entry_point: str = "", language: str = PYTHON) -> ExtractedCode:
     """The solution in a model's answer.
 
     Reasoning in ``<think>`` tags is dropped. Of the fenced blocks tagged python (or untagged),
     the last one that defines ``entry_point`` wins, else the last one: models revise their code
     and follow it with usage examples. A block still open at the end (a reply cut off by the
     token limit) counts up to the end. Without fences, the whole answer counts if it looks
-    like Python (defines a function or class); prose alone is no code.
+    like Python (defines a function or class); prose alone is no code. In another language the
+    blocks tagged with it count, and an answer without fences counts if it names the entry point
+    and has a brace-delimited body.
     """
     text = _without_reasoning(text or "")
-    blocks = [(code, closed) for info, code, closed in _fenced_blocks(text) if info in PYTHON_TAGS and code.strip()]
+    tags = PYTHON_TAGS if language == PYTHON else fence_tags(language)
+    blocks = [(code, closed) for info, code, closed in _fenced_blocks(text) if info in tags and code.strip()]
     if blocks:
-        defining = re.compile(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(entry_point)}\b", re.MULTILINE)
-        chosen = next((b for b in reversed(blocks) if entry_point and defining.search(b[0])), blocks[-1])
+        defining = (b for b in reversed(blocks) if entry_point and _defines(b[0], entry_point, language))
+        chosen = next(defining, blocks[-1])
         return ExtractedCode(chosen[0].strip("\n").rstrip(), "fence" if chosen[1] else "open fence")
     if _fenced_blocks(text):  # only blocks in other languages (text, json, bash...)
         return ExtractedCode("", "none")
     stripped = text.strip()
+    if language != PYTHON:
+        named = bool(entry_point) and _defines(stripped, entry_point, language)
+        return ExtractedCode(stripped, "unfenced") if named and "{" in stripped else ExtractedCode("", "none")
     if stripped and _looks_like_python(stripped):
         return ExtractedCode(stripped, "unfenced")
     return ExtractedCode("", "none")
+
+
+def _defines(code: str, entry_point: str, language: str) -> bool:
+    """Whether ``code`` defines the entry point. Outside Python: the name, its parameters in
+    parentheses and a body in braces (``solve(long long x) {``, ``fn two_sum(...) -> Vec<i64> {``),
+    or the name assigned a function (``var solve = function``); a call (``solve(1);``) is not a
+    definition. Names are compared without underscores and case: Rust writes ``twoSum`` as
+    ``two_sum``."""
+    if language == PYTHON:
+        pattern = rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(entry_point)}\b"
+        return re.search(pattern, code, re.MULTILINE) is not None
+    name = re.escape(entry_point.replace("_", ""))
+    body = rf"\b{name}\s*(?:<[^>\n]*>)?\s*\([^;{{}}]*\)[^;{{}}]*\{{"
+    assigned = rf"\b{name}\s*[=:]\s*(?:async\s+)?(?:function\b|\()"
+    squeezed = code.replace("_", "")
+    return any(re.search(pattern, squeezed, re.IGNORECASE) for pattern in (body, assigned))
 
 
 def _without_reasoning(text: str) -> str:
@@ -235,8 +332,11 @@ def evaluation_problems(
     published_after: dt.date | None = None,
     codes: Sequence[str] = (),
     limit: int | None = None,
+    language: str = PYTHON,
 ) -> list[Problem]:
-    """Published problems, easy to hard then by code. Codes asked for by name must all exist."""
+    """Published problems, easy to hard then by code. Codes asked for by name must all exist.
+    Outside Python, only the problems that offer ``language``; one asked for by name that does
+    not is an error (with the reason)."""
     unknown = sorted(set(difficulties) - set(Problem.Difficulty.values))
     if unknown:
         allowed = ", ".join(Problem.Difficulty.values)
@@ -253,6 +353,17 @@ def evaluation_problems(
             raise AppError("not_found", f"No published problem with code {', '.join(missing)}.", status=404)
         problems = problems.filter(code__in=codes)
     selected = list(problems.order_by(DIFFICULTY_ORDER, "code"))
+    if language != PYTHON:
+        reasons = {
+            problem.code: next((entry.reason for entry in problem_languages(problem) if entry.key == language), "")
+            for problem in selected
+        }
+        refused = [code for code in codes if reasons.get(code)]
+        if refused:
+            name = get_language(language).name
+            details = "; ".join(f"{code}: {reasons[code]}" for code in refused)
+            raise AppError("language_not_offered", f"{name} is not offered for {details}.")
+        selected = [problem for problem in selected if not reasons[problem.code]]
     return selected[:limit] if limit is not None else selected
 
 
@@ -311,7 +422,7 @@ def evaluation_run(
     if not problems:
         raise AppError("no_problems", "No published problem matches the selection.")
     started_at = timezone.now()
-    messages = {problem.code: prompt_messages(problem) for problem in problems}
+    messages = {problem.code: prompt_messages(problem, options.language) for problem in problems}
     entry_points = {problem.code: str((problem.signature or {}).get("name", "")) for problem in problems}
     samples: list[Sample] = []
     outbox: list[tuple[Problem, Sample]] = []
@@ -320,7 +431,13 @@ def evaluation_run(
         futures: dict[str, list[Future[Sample]]] = {
             problem.code: [
                 pool.submit(
-                    _sample_generate, chat, messages[problem.code], problem.code, index, entry_points[problem.code]
+                    _sample_generate,
+                    chat,
+                    messages[problem.code],
+                    problem.code,
+                    index,
+                    entry_points[problem.code],
+                    options.language,
                 )
                 for index in range(options.k)
             ]
@@ -330,7 +447,7 @@ def evaluation_run(
             for problem in progress(problems):
                 collected = [future.result() for future in futures[problem.code]]
                 for sample in collected:
-                    _sample_screen(sample, problem)
+                    _sample_screen(sample, problem, options.language)
                 samples.extend(collected)
                 outbox.extend((problem, sample) for sample in collected)
                 if campaign is None:
@@ -353,7 +470,9 @@ def evaluation_run(
     )
 
 
-def _sample_generate(chat: Chat, messages: list[Message], problem: str, index: int, entry_point: str) -> Sample:
+def _sample_generate(
+    chat: Chat, messages: list[Message], problem: str, index: int, entry_point: str, language: str = PYTHON
+) -> Sample:
     sample = Sample(problem=problem, index=index)
     try:
         reply = chat(messages)
@@ -363,19 +482,19 @@ def _sample_generate(chat: Chat, messages: list[Message], problem: str, index: i
         return sample
     sample.finish_reason = reply.finish_reason
     sample.prompt_tokens, sample.completion_tokens = reply.prompt_tokens, reply.completion_tokens
-    extracted = code_extract(reply.text, entry_point=entry_point)
+    extracted = code_extract(reply.text, entry_point=entry_point, language=language)
     sample.source, sample.extraction = extracted.source, extracted.method
     if not extracted.source:
         sample.outcome = NO_CODE
     return sample
 
 
-def _sample_screen(sample: Sample, problem: Problem) -> None:
+def _sample_screen(sample: Sample, problem: Problem, language: str = PYTHON) -> None:
     """Refuse here what ``campaign_submit`` would refuse for the whole batch (size, NUL bytes)."""
     if sample.outcome:
         return
     try:
-        draft_language_check(SubmissionDraft(problem, "PY3", sample.source))
+        draft_language_check(SubmissionDraft(problem, language, sample.source))
     except AppError as exc:
         sample.outcome, sample.error = REJECTED, exc.message
 
@@ -391,8 +510,9 @@ def _default_name(options: EvaluationOptions) -> str:
     return f"evaluate {options.model} {timezone.now():%Y-%m-%d %H:%M}"
 
 
-def _placeholder(sample: Sample) -> str:
-    return f"# evaluate: {sample.outcome} - {NOT_JUDGED[sample.outcome]}; this sample counts as failed.\n"
+def _placeholder(sample: Sample, language: str = PYTHON) -> str:
+    comment = get_language(language).comment
+    return f"{comment} evaluate: {sample.outcome} - {NOT_JUDGED[sample.outcome]}; this sample counts as failed.\n"
 
 
 def _outbox_flush(
@@ -409,7 +529,11 @@ def _outbox_flush(
         if room > 0:
             batch = outbox[:room]
             items = [
-                {"problem": p.code, "language": "PY3", "source": _placeholder(s) if s.outcome else s.source}
+                {
+                    "problem": p.code,
+                    "language": options.language,
+                    "source": _placeholder(s, options.language) if s.outcome else s.source,
+                }
                 for p, s in batch
             ]
             try:
@@ -487,7 +611,8 @@ def _report_build(
         own = _outcomes_count([s for s in samples if s.problem == row["problem"]])
         rows.append({**row, "title": titles.get(row["problem"], ""), "outcomes": own})
     return {
-        "prompt_version": PROMPT_VERSION,
+        "prompt_version": prompt_version(options.language),
+        "language": options.language,
         "model": options.model,
         "endpoint": options.endpoint,
         "participant": campaign.participant.user.get_username(),

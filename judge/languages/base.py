@@ -36,7 +36,10 @@ class Program:
     directory; ``mounts`` are extra read-only binds (``host`` or ``host:jail``) the runtime
     needs; ``address_space``: apply RLIMIT_AS (runtimes that reserve far more address space
     than they use, the JVM and V8, are held by the memory cgroup and their own heap flag
-    instead); ``max_pids``: the runtime's threads (each one counts against the pids limit).
+    instead); ``address_space_mb``: that limit when it is not the jail's memory limit (Go
+    reserves a few hundred MB of address space it never touches, but must meet a refusal fast
+    when a program asks for terabytes); ``max_pids``: the runtime's threads (each one counts
+    against the pids limit).
     """
 
     argv: tuple[str, ...]
@@ -44,6 +47,7 @@ class Program:
     mounts: tuple[str, ...] = ()
     env: tuple[str, ...] = ()
     address_space: bool = True
+    address_space_mb: int | None = None
     max_pids: int | None = None
     stack_mb: int | None = None
     # A read-only procfs of the jail's own pid namespace (the JVM reads /proc/self).
@@ -88,9 +92,11 @@ class Language:
     aliases: ClassVar[tuple[str, ...]] = ()
     editor_mode: ClassVar[str] = "text"
     extension: ClassVar[str] = "txt"
-    # The cost meter used for efficiency scores ("valgrind": a deterministic instruction count;
-    # "cpu": CPU time, for JIT runtimes whose counts depend on when the compiler kicks in).
-    meter: ClassVar[str] = "valgrind"
+    # The cost meters of the language's pools, in order of preference: the first this host can
+    # run is used (arena/services/calibration.py, ``meter_for``). "valgrind" stands for the
+    # deployment's meter (JUDGE_METER); "instructions" is the PMU's count, kept by the kernel
+    # outside the jailed process; "cpu" is CPU time, available everywhere (docs/languages.md).
+    meters: ClassVar[tuple[str, ...]] = ("valgrind",)
     # Exception names a hidden test may show (the runtime's own, never a class of the program's).
     builtin_errors: ClassVar[frozenset[str]] = frozenset()
     # The runtime's memory on top of the problem's limit (the JVM's and V8's own heaps).
@@ -130,6 +136,16 @@ class Language:
 
     def toolchain(self) -> Toolchain | None:
         return None
+
+    def ran_out_of_memory(self, stderr: bytes) -> bool:
+        """Whether a program that exited by itself said, in the runtime's own words, that its
+        memory ran out (what it printed first, up to 4 KB, is all that is kept). A program that
+        prints the words itself only trades one failing verdict for another."""
+        return False
+
+    def prepare(self) -> None:
+        """Work done once per host ahead of the first build, so no contestant waits for it (C++:
+        its precompiled header). Idempotent; ``manage.py prepare_judge`` runs it."""
 
     def program(self, box: str, memory_mb: int | None = None) -> Program:
         """How the run jail starts the build in ``box``. ``memory_mb``: the problem's memory limit

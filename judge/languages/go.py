@@ -33,14 +33,15 @@ needs ~16 processes and threads (12 fail with "failed to create new OS thread"):
 
 Running: the Go runtime reserves ~600 MB of address space at start-up before it allocates
 anything: under RLIMIT_AS of 16-512 MB it dies at once ("failed to reserve page summary
-memory"; 600 MB: "out of memory"; 700 MB starts), so the program runs without RLIMIT_AS and is
-held by the memory cgroup: growing past the limit is an OOM kill, MLE by outside evidence. An
-allocation the kernel refuses outright (more than the host's RAM, ``make([]byte, 1<<46)``) is
-Go's fatal "out of memory", which no recover catches: the process exits with code 2, a runtime
-error (no outside evidence says memory). GOMAXPROCS=1 (one core, as judged; the runtime still
-has 4 threads under GC: main, sysmon, template, a GC worker; 16 are allowed, so a thread bomb
-of runtime.LockOSThread is Go's fatal "failed to create new OS thread", code 2: RTE; goroutines
-are not threads, a goroutine bomb is MLE). GOTRACEBACK=none: no goroutine dump in the output.
+memory"; 600 MB: "out of memory"; 700 MB starts), so RLIMIT_AS is 2 GB above twice the memory
+limit, and the memory cgroup holds what the program touches: growing past the limit is an OOM
+kill, MLE by outside evidence. An allocation beyond that address space (``make([]byte, 1<<46)``)
+is refused at once and is Go's fatal "out of memory", which no recover catches (exit code 2):
+MLE by the runtime's own words (``ran_out_of_memory``). Without RLIMIT_AS the kernel spent 2.1 s
+of system time refusing those 64 TiB, a TLE on a 1 s limit. GOMAXPROCS=1 (one core, as judged;
+the runtime still has 4 threads under GC: main, sysmon, template, a GC worker; 16 are allowed,
+so a thread bomb of runtime.LockOSThread is Go's fatal "failed to create new OS thread", code 2:
+RTE; goroutines are not threads, a goroutine bomb is MLE). GOTRACEBACK=none: no goroutine dump in the output.
 Goroutine stacks are capped by the driver at the jail's stack limit (RLIMIT_STACK, as for C++:
 half the memory limit, at most 256 MB) instead of Go's 1 GB: runaway recursion is Go's fatal
 "stack overflow" (code 2: RTE) at 64 MB for a 128 MB problem (peak ~100 MB: the old stack is
@@ -53,15 +54,18 @@ Program cannot name yet). A trivial run of 10 cases: 8-9 ms CPU for the whole ja
 step 3.6 ms, the 10 cases 0.3-0.5 ms together), 30-85 ms wall, and a peak of 1.8-1.9 MB (C++:
 9.4 ms, 1.6 MB; Python: 30 ms, 6.9 MB): extra_memory_mb and load_allowance_ms are 0.
 
-Cost meter: ``cpu``, not ``valgrind``. Go runs under cachegrind (static binary, 5 runs each,
-GOMAXPROCS=1), but its counts are not deterministic: the collector's pacing and its background
-worker are driven by wall-clock time (CPU utilisation targets, sysmon), so the instructions run
-change from run to run. A CPU-only loop: 1,140.55-1,140.58 M Ir (28 k apart, under one 100 k
-quantum). A trivial run: 3.93-3.95 M Ir (18 k, can straddle a quantum). Maps, appends and a
-sort (GC at work): 723.1-726.2 M Ir, 3.06 M apart = 30 quanta; with GODEBUG=asyncpreemptoff=1
-2.9 M apart, with gcstoptheworld=1 8.3 M apart; ``measure_cost`` of that program twice:
-720.5 M and 720.8 M Ir. The valgrind meter takes one sample as exact, so identical submissions
-would get different costs; the cpu meter's confirmed minimum (113.8 and 117.4 ms) is honest.
+Cost meter: the PMU's ``instructions`` where the host has one, else ``cpu``; not ``valgrind``
+(native code reaches past it, as C++'s does: judge/languages/cpp.py). Go does run under
+cachegrind (static binary, 5 runs each, GOMAXPROCS=1), but its counts are not deterministic: the
+collector's pacing and its background worker are driven by wall-clock time (CPU utilisation
+targets, sysmon), so the instructions run change from run to run. A CPU-only loop:
+1,140.55-1,140.58 M Ir (28 k apart, under one 100 k quantum). A trivial run: 3.93-3.95 M Ir (18 k,
+can straddle a quantum). Maps, appends and a sort (GC at work): 723.1-726.2 M Ir, 3.06 M apart =
+30 quanta; with GODEBUG=asyncpreemptoff=1 2.9 M apart, with gcstoptheworld=1 8.3 M apart;
+``measure_cost`` of that program twice: 720.5 M and 720.8 M Ir. The valgrind meter takes one
+sample as exact, so identical submissions would get different costs; the cpu meter's confirmed
+minimum (113.8 and 117.4 ms) is honest. The instructions meter takes the median of repeated
+counts and treats costs within 0.2% as ties.
 """
 
 from __future__ import annotations
@@ -659,6 +663,12 @@ def solution_file(source: str) -> str:
     return "package main; /*line solution.go:1:1*/" + source
 
 
+# The address space a Go program may reserve beyond twice its memory limit, and the runtime's
+# fatal errors when an allocation is refused.
+GO_ADDRESS_SPACE_MB = 2048
+GO_OUT_OF_MEMORY = frozenset({b"fatal error: out of memory", b"fatal error: runtime: out of memory"})
+
+
 @register_language
 class Go(Language):
     key = "GO"
@@ -667,7 +677,7 @@ class Go(Language):
     editor_mode = "go"
     extension = "go"
     comment = "//"
-    meter = "cpu"
+    meters = ("instructions", "cpu")
     builtin_errors = BUILTIN_ERRORS
     extra_memory_mb = 0
     load_allowance_ms = 0
@@ -739,13 +749,21 @@ class Go(Language):
         )
 
     def program(self, box: str, memory_mb: int | None = None) -> Program:
+        # The memory cgroup holds what the program touches. The address-space limit is far above
+        # it (the runtime reserves ~300 MB it never touches): it is there so that a request for
+        # terabytes fails at once (the kernel spent seconds of CPU refusing 64 TiB without it)
+        # and the runtime says "out of memory" (ran_out_of_memory: MLE).
         return Program(
             argv=("/box/main",),
             box=box,
             env=("GOMAXPROCS=1", "GOTRACEBACK=none"),
-            address_space=False,
+            address_space=True,
+            address_space_mb=GO_ADDRESS_SPACE_MB + 2 * (memory_mb or 256),
             max_pids=16,
         )
+
+    def ran_out_of_memory(self, stderr: bytes) -> bool:
+        return any(line.strip() in GO_OUT_OF_MEMORY for line in stderr.splitlines())
 
     def clean_message(self, text: str) -> str:
         return clean_go_output(text)

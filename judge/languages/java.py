@@ -701,7 +701,7 @@ class Java(Language):
     editor_mode = "text/x-java"
     extension = "java"
     comment = "//"
-    meter = "cpu"
+    meters = ("cpu",)
     builtin_errors = BUILTIN_ERRORS
     # The JVM's memory beyond a full heap: metaspace, code cache, the CDS archive, the card
     # table, thread stacks (32 MB for main() when a recursion uses it all) and the launcher.
@@ -715,6 +715,9 @@ class Java(Language):
     def check_signature(self, sig: Signature) -> None:
         if sig.name in KEYWORDS or sig.name in OBJECT_FINAL:
             raise UnsupportedSignature(f"the entry point name {sig.name!r} is reserved in Java")
+
+    def noop_source(self) -> str:
+        return "class Solution {\n    public static long noop() {\n        return 0;\n    }\n}\n"
 
     def starter_code(self, sig: Signature) -> str:
         params = ", ".join(f"{java_type(p.type)} {_name(p.name)}" for p in sig.params)

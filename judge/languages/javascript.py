@@ -928,7 +928,7 @@ class JavaScript(Language):
     editor_mode = "javascript"
     extension = "js"
     comment = "//"
-    meter = "cpu"
+    meters = ("cpu",)
     builtin_errors = BUILTIN_ERRORS
     # V8's own memory beyond the program's data (measured: ~9 MB for an empty run, 69-71 MB over
     # 100-230 MB of live arrays under churn: the young generation, code, the old generation's

@@ -1,6 +1,6 @@
 """Rust with Debian's rustc (1.63, edition 2021): the contestant's source is its own file,
 ``solution.rs``, included into a module of the driver's crate, compiled with -O in the compile
-jail and run natively (cost: the cpu meter, as C++; see ``Rust.meter``).
+jail and run natively (cost: as C++, the PMU's instruction count, else CPU time; see ``Rust.meters``).
 
 LeetCode's style: ``impl Solution { pub fn two_sum(nums: Vec<i64>, target: i64) -> Vec<i64> }``
 with ``struct Solution;``, ``ListNode`` and ``TreeNode`` defined by the judge; the entry point's
@@ -731,8 +731,8 @@ class Rust(Language):
     extension = "rs"
     comment = "//"
     # As C++ (judge/languages/cpp.py): unsafe code can issue valgrind client requests built at run
-    # time, so the deterministic count could be forged; CPU time cannot.
-    meter = "cpu"
+    # time and write valgrind's memory, so valgrind's count could be forged; the kernel's cannot.
+    meters = ("instructions", "cpu")
     builtin_errors = BUILTIN_ERRORS
 
     def starter_code(self, sig: Signature) -> str:

@@ -41,8 +41,11 @@ COMPILE_FILE_MB = 64
 COMPILE_TMPFS_BYTES = 256 << 20
 # How long nsjail may take to exit once the compiler's output and its log are at EOF.
 EXIT_GRACE_S = 2.0
-# How many builds the cache keeps (the oldest go first).
+# How many builds the cache keeps, and how many bytes at most (the least recently used go first):
+# a build may reach COMPILE_FILE_MB per file, so the count alone would let a stream of large
+# builds fill the disk.
 CACHE_ENTRIES = int(os.environ.get("JUDGE_ARTIFACT_ENTRIES", "2000"))
+CACHE_BYTES = int(os.environ.get("JUDGE_ARTIFACT_BYTES", str(4 << 30)))
 CE_FILE = ".compile-error"
 OK_FILE = ".built"
 
@@ -149,15 +152,42 @@ def _is_regular(path: Path) -> bool:
 
 
 def _prune() -> None:
+    """Drop the least recently used builds until the cache holds at most CACHE_ENTRIES of them
+    and CACHE_BYTES in all (the newest build always stays)."""
     try:
         entries = [p for shard in ARTIFACT_DIR.iterdir() if shard.name != "work" for p in shard.iterdir()]
     except OSError:
         return
-    if len(entries) <= CACHE_ENTRIES:
-        return
-    entries.sort(key=lambda p: p.stat().st_mtime if p.exists() else 0)
-    for old in entries[: len(entries) - CACHE_ENTRIES]:
+    sized = sorted(((_mtime(p), _size(p), p) for p in entries), key=lambda entry: entry[0])
+    total = sum(size for _, size, _ in sized)
+    count = len(sized)
+    for _, size, old in sized[:-1]:
+        if count <= CACHE_ENTRIES and total <= CACHE_BYTES:
+            break
         shutil.rmtree(old, ignore_errors=True)
+        count, total = count - 1, total - size
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _size(path: Path) -> int:
+    """Bytes of the regular files under ``path`` (links not followed)."""
+    total = 0
+    try:
+        with os.scandir(path) as found:
+            for entry in found:
+                if entry.is_dir(follow_symlinks=False):
+                    total += _size(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    except OSError:
+        pass
+    return total
 
 
 def compile_limits(toolchain: Toolchain) -> JailLimits:

@@ -286,6 +286,8 @@ def _program_flags(cmd: list[str], program: Program, memory_mb: int) -> None:
         cmd += ["--env", variable]
     if not program.address_space:
         cmd[cmd.index("--rlimit_as") + 1] = "inf"
+    elif program.address_space_mb is not None:
+        cmd[cmd.index("--rlimit_as") + 1] = str(program.address_space_mb)
     if program.stack_mb is not None:
         cmd[cmd.index("--rlimit_stack") + 1] = str(min(program.stack_mb, max(8, memory_mb)))
     if program.proc:  # nsjail's procfs is read-only and shows only the jail's own processes

@@ -47,6 +47,17 @@ def test_validate_catches_a_sample_that_disagrees_with_the_canonical(two_sum: Pr
     assert any("sample" in failure for failure in report.failures)
 
 
+def test_validate_rejects_a_performance_input_an_offered_language_cannot_hold(two_sum: Problem) -> None:
+    # Python and the 64-bit languages hold 2^60; JavaScript's numbers stop at 2^53. Two Sum has no
+    # JavaScript references, so only this check stands between the input and a JS submission's IE.
+    big = 2**60
+    two_sum.cases.create(ordinal=900, kind="performance", input=[[big, 1, 2], big + 1], expected=[0, 1])
+    report = problem_validate(problem=two_sum, seeds=0, measure=False)
+    findings = [failure for failure in report.failures if "cannot hold" in failure]
+    assert len(findings) == 1, report.failures
+    assert findings[0].startswith(f"JavaScript (Node.js) cannot hold performance case 900: nums: {big} is beyond")
+
+
 def test_scale_doubles_until_a_bound_and_stores_performance_inputs(two_sum: Problem) -> None:
     report = problem_scale(problem=two_sum, bounds=ScaleBounds(slowest_s=0.3), start=1, perf_count=1)
     scales = [step.scale for step in report.steps]

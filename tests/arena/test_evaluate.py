@@ -396,3 +396,97 @@ def test_without_an_entry_point_the_last_python_block_counts() -> None:
     assert code_extract(answer, entry_point="solve").source == SOLVE
     # The name must be defined, not merely called.
     assert code_extract(answer, entry_point="solv").source == "print(solve(1))"
+
+
+# --- other languages ----------------------------------------------------------------------------
+
+CPP_SOLVE = "long long solve(long long x) {\n    return x + 1;\n}"
+RUST_TWO_SUM = (
+    "impl Solution {\n    pub fn two_sum(nums: Vec<i64>, target: i64) -> Vec<i64> {\n        vec![]\n    }\n}"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_evaluates_in_cpp_with_cpp_prompts_and_judging(two_sum: Problem, model_server: Any) -> None:
+    from tests.arena.cpp_sources import TWO_SUM_CPP, TWO_SUM_CPP_WRONG
+
+    server = model_server({
+        "Two Sum": [f"```cpp\n{TWO_SUM_CPP}```", f"Here:\n```c++\n{TWO_SUM_CPP_WRONG}\n```", fenced(TWO_SUM_OK)],
+    })  # fmt: skip
+    output = evaluate(server.url, "--language", "c++", "--k", "3", "--participant", "tiny-coder")
+    system, user = server.requests[0]["messages"]
+    assert system["content"].startswith("You are an expert C++17 programmer.")
+    assert user["content"].startswith("Solve the following programming problem in C++17.\n\n# Two Sum\n")
+    assert "```cpp\nclass Solution {" in user["content"] and "twoSum(vector<long long>& nums" in user["content"]
+    campaign = Campaign.objects.get()
+    languages = set(campaign.submissions.values_list("language", flat=True))
+    assert languages == {"CPP17"}
+    verdicts = sorted(campaign.submissions.values_list("verdict", flat=True))
+    # The Python answer is no C++ code: its placeholder (a C++ comment) fails to build.
+    assert verdicts == ["AC", "CE", "WA"]
+    report = campaign_report(campaign)
+    assert set(report["per_language"]) == {"CPP17"} and report["per_language"]["CPP17"]["accepted"] == 1
+    assert "prompt codearena-cpp17-v1" in output and "no_code" in output
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_or_one_a_problem_does_not_offer_is_refused(two_sum: Problem) -> None:
+    with pytest.raises(CommandError, match="Unknown language"):
+        call_command("evaluate", "--model", "m", "--language", "cobol", stdout=StringIO())
+    two_sum.signature = {**two_sum.signature, "params": [{"name": "counts", "type": "Dict[str, int]"}]}
+    two_sum.save()
+    assert evaluation_problems(language="CPP17") == [] and evaluation_problems() == [two_sum]
+    with pytest.raises(AppError, match="C\\+\\+17 is not offered for two-sum: "):
+        evaluation_problems(codes=["two-sum"], language="CPP17")
+
+
+def test_prompts_in_other_languages_carry_their_starter_and_the_node_rule(two_sum: Problem) -> None:
+    taller = load_problem("next-taller-building")
+    for key, fence in (("RUST", "rust"), ("JAVA17", "java"), ("GO", "go"), ("JS", "javascript")):
+        system, user = prompt_messages(taller, key)
+        text = user["content"]
+        assert system["content"].startswith("You are an expert ")
+        assert f"```{fence}\n" in text and text.endswith(f"single ```{fence} code block.")
+        assert "- `ListNode` is predefined by the judge as the comment in the code says: do not define it." in text
+        assert taller.statement.strip() in text and "integers are 64-bit" in text
+    assert "ListNode" not in prompt_messages(two_sum, "CPP17")[1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("language", "entry", "answer", "source", "method"),
+    [
+        ("CPP17", "solve", f"```cpp\n{CPP_SOLVE}\n```", CPP_SOLVE, "fence"),
+        ("CPP17", "solve", f"```C++\n{CPP_SOLVE}\n```", CPP_SOLVE, "fence"),
+        ("CPP17", "solve", f"```\n{CPP_SOLVE}\n```", CPP_SOLVE, "fence"),
+        # A usage example after the solution does not define the entry point.
+        ("CPP17", "solve", f"```cpp\n{CPP_SOLVE}\n```\n```cpp\nint main() {{ solve(1); }}\n```", CPP_SOLVE, "fence"),
+        # Rust spells twoSum two_sum: the entry point is still recognised.
+        ("RUST", "twoSum", f"```rust\n{RUST_TWO_SUM}\n```\n```rust\nfn main() {{}}\n```", RUST_TWO_SUM, "fence"),
+        ("RUST", "twoSum", f"```rs\n{RUST_TWO_SUM}", RUST_TWO_SUM, "open fence"),
+        (
+            "JS",
+            "twoSum",
+            "```js\nvar twoSum = function(nums, target) {\n};\n```\n```js\nconsole.log(twoSum([1], 2));\n```",
+            "var twoSum = function(nums, target) {\n};",
+            "fence",
+        ),
+        (
+            "GO",
+            "twoSum",
+            "```go\nfunc twoSum(nums []int, target int) []int {\n\treturn nil\n}\n```\n```go\n"
+            "func main() { fmt.Println(twoSum(nil, 0)) }\n```",
+            "func twoSum(nums []int, target int) []int {\n\treturn nil\n}",
+            "fence",
+        ),
+        # A block in another language is no code in this one.
+        ("CPP17", "solve", f"```python\n{SOLVE}\n```", "", "none"),
+        ("JAVA17", "solve", f"```cpp\n{CPP_SOLVE}\n```", "", "none"),
+        # Unfenced: code if it defines the entry point with a body in braces, else prose.
+        ("CPP17", "solve", f"\n{CPP_SOLVE}\n", CPP_SOLVE, "unfenced"),
+        ("CPP17", "solve", "You could call solve twice.", "", "none"),
+        ("GO", "solve", PROSE, "", "none"),
+    ],
+)
+def test_code_is_extracted_in_other_languages(language: str, entry: str, answer: str, source: str, method: str) -> None:
+    extracted = code_extract(answer, entry_point=entry, language=language)
+    assert (extracted.source, extracted.method) == (source, method)

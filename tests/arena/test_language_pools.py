@@ -72,3 +72,26 @@ def test_without_references_a_language_gets_its_es_from_the_first_accepted_progr
     cpp.refresh_from_db()
     assert cpp.es is not None, "ES ranks C++ programs among themselves from day one"
     assert cpp.beyond is None and cpp.dps is None, "Beyond and DPS wait for C++ references"
+
+
+def test_native_languages_prefer_the_kernel_s_instruction_count_and_fall_back_to_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.conf import settings
+
+    from arena.services.calibration import meter_for
+    from judge.meters.instructions import InstructionsMeter
+
+    # A host with a PMU: C++, Rust and Go are counted by the kernel; the JIT runtimes stay on cpu.
+    monkeypatch.setattr(InstructionsMeter, "unavailable_reason", lambda self: "")
+    for key in ("CPP17", "RUST", "GO"):
+        meter = meter_for(key)
+        assert (meter.name, meter.language) == ("instructions", key)
+    assert {meter_for(key).name for key in ("JAVA17", "JS")} == {"cpu"}
+    assert meter_for("PY3").name == settings.JUDGE_METER
+
+    # Without one (this kind of VM): CPU time, never valgrind's in-process count.
+    monkeypatch.setattr(InstructionsMeter, "unavailable_reason", lambda self: "no hardware PMU on this host")
+    for key in ("CPP17", "RUST", "GO", "JAVA17", "JS"):
+        meter = meter_for(key)
+        assert (meter.name, meter.language) == ("cpu", key)

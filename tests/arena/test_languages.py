@@ -312,6 +312,9 @@ def test_submitting_from_the_page_in_cpp_and_the_submission_page_highlights_it(
     # two_sum holds its Python references only here: the page says what C++ is scored against.
     assert "C++17 solutions are compared with C++17 solutions only" in page
     assert "Beyond and DPS need C++17 references, which this problem does not have yet." in page
+    # ... and which meter measured it (the PMU's count where the host has one, else CPU time).
+    assert submission.cost_meter in {"instructions", "cpu"}
+    assert "Cost meter: " in page and ("retired instructions" in page or "CPU time" in page)
     again = client.get(f"/problem/two-sum/?from={submission.pk}").content.decode()
     assert '<option value="CPP17" data-mode="text/x-c++src" selected>' in again
 

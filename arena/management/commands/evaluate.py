@@ -27,6 +27,7 @@ from arena.services.evaluation import (
     evaluation_problems,
     evaluation_run,
 )
+from arena.services.languages import language_resolve
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # What vLLM and llama.cpp document for servers started without a key; the client insists on one.
@@ -64,6 +65,12 @@ class Command(BaseCommand):
         )
         which.add_argument("--problems", default="", help="Problem codes, separated by commas.")
         which.add_argument("--limit", type=int, default=None, help="At most this many problems.")
+        which.add_argument(
+            "--language",
+            default="PY3",
+            help="The language asked for and judged: PY3 (default), CPP17, JAVA17, JS, GO, RUST, or a usual "
+            "name (cpp, java, rust...). Problems that do not offer it are left out.",
+        )
         out = parser.add_argument_group("judging and output")
         out.add_argument("--timeout", type=float, default=600.0, help="Seconds to wait for the judge.")
         out.add_argument("--json", default="", help="Write the full report to this file.")
@@ -88,6 +95,7 @@ class Command(BaseCommand):
         for name in ("httpx", "httpx2"):
             logging.getLogger(name).setLevel(logging.WARNING)
         try:
+            language = language_resolve(options["language"])
             participant = evaluation_participant(
                 username=username,
                 display_name=model[:100],
@@ -99,7 +107,11 @@ class Command(BaseCommand):
                     raise CommandError(f"{username} has no training cut-off: give --training-cutoff")
                 published_after = participant.training_cutoff
             problems = evaluation_problems(
-                difficulties=difficulties, published_after=published_after, codes=codes, limit=options["limit"]
+                difficulties=difficulties,
+                published_after=published_after,
+                codes=codes,
+                limit=options["limit"],
+                language=language,
             )
             chat = openai_chat(
                 base_url=base_url,
@@ -124,7 +136,9 @@ class Command(BaseCommand):
                     "published_after": published_after.isoformat() if published_after else None,
                     "problems": codes,
                     "limit": options["limit"],
+                    "language": language,
                 },
+                language=language,
             )
             report = evaluation_run(
                 participant=participant,

@@ -1458,14 +1458,44 @@ def test_a_compile_jail_that_is_slow_to_exit_still_builds(monkeypatch: pytest.Mo
     assert built.ok, built.message
 
 
-# --- measurement: the valgrind meter and native code -------------------------------------------
+# --- measurement: which meters native code cannot fool -----------------------------------------
+FORGE_SIGNATURE = {"style": "function", "name": "work", "params": [{"name": "n", "type": "int"}], "returns": "int"}
+FORGE_COMMON = (
+    "#include <sys/mman.h>\n" + JIT_REQUEST + "static long long g_n, g_out;\n"
+    "static long long burn(long long n) { long long s = 0; for (long long i = 0; i < n; i++) { s += i * i ^ (s >> 3); "
+    'asm volatile("" : "+r"(s)); } return s; }\n'
+    "static long native_burn(long) { g_out = burn(g_n); return 0; }\n"
+)
+HONEST_WORK = FORGE_COMMON + "long long work(long long n) { return burn(n) == -1 ? -1 : 0; }\n"
+# The same work, run through valgrind's CLIENT_CALL0 request (0x1101): natively, outside valgrind.
+NATIVE_WORK = FORGE_COMMON + (
+    "long long work(long long n) { g_n = n; g_out = -1; jit_request(0x1101, (unsigned long)&native_burn); "
+    "return g_out == -1 ? -1 : 0; }\n"
+)
+
+
+def measured(meter: Any, source: str) -> float:
+    payload = {
+        "source": source,
+        "signature": FORGE_SIGNATURE,
+        "cases": [{"ordinal": 1, "args": [5_000_000]}],
+        "time_limit_ms": 60_000,
+        "language": "CPP17",
+    }
+    sample = meter.measure_once(payload, JailLimits.for_cpu(120, memory_kb=256 * 1024))
+    answer = sample.run.answered().get(1)
+    if sample.failure is not None or getattr(answer, "output", None) != 0:
+        pytest.fail(f"the measured run failed: {sample.failure} {answer}")
+    return float(sample.cost)
+
+
 @pytest.mark.skipif(not X86_64, reason="x86-64 machine code")
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
     reason="native code can build valgrind's client-request preamble at run time (the build's scan sees only "
     "the binary) and have valgrind run any function natively, uncounted: ~100x fewer instructions counted. "
-    "This is why C++ and Rust are measured by cpu (docs/languages.md)",
+    "This is why native languages are not measured by valgrind (docs/languages.md)",
 )
 def test_the_valgrind_meter_counts_work_run_through_a_client_request() -> None:
     from judge.meters.valgrind import ValgrindMeter
@@ -1473,37 +1503,24 @@ def test_the_valgrind_meter_counts_work_run_through_a_client_request() -> None:
     meter = ValgrindMeter()
     if not meter.available():
         pytest.skip(meter.unavailable_reason())
-    signature = {"style": "function", "name": "work", "params": [{"name": "n", "type": "int"}], "returns": "int"}
-    common = (
-        "#include <sys/mman.h>\n" + JIT_REQUEST + "static long long g_n, g_out;\n"
-        "static long long burn(long long n) { long long s = 0; for (long long i = 0; i < n; i++) { s += i * i ^ (s >> 3); "
-        'asm volatile("" : "+r"(s)); } return s; }\n'
-        "static long native_burn(long) { g_out = burn(g_n); return 0; }\n"
-    )
-    honest = common + "long long work(long long n) { return burn(n) == -1 ? -1 : 0; }\n"
-    native = common + (
-        "long long work(long long n) { g_n = n; g_out = -1; jit_request(0x1101, (unsigned long)&native_burn); "
-        "return g_out == -1 ? -1 : 0; }\n"
-    )
-
-    def count(source: str) -> float:
-        payload = {
-            "source": source,
-            "signature": signature,
-            "cases": [{"ordinal": 1, "args": [5_000_000]}],
-            "time_limit_ms": 60_000,
-            "language": "CPP17",
-        }
-        sample = meter.measure_once(payload, JailLimits.for_cpu(120, memory_kb=256 * 1024))
-        answer = sample.run.answered().get(1)
-        if sample.failure is not None or getattr(answer, "output", None) != 0:
-            pytest.fail(f"the measured run failed: {sample.failure} {answer}")
-        return sample.cost
-
-    honest_count = count(honest)
+    honest_count = measured(meter, HONEST_WORK)
     if honest_count < 20_000_000:
         pytest.fail(f"the honest work counted only {honest_count:.0f} instructions")
-    assert count(native) > 0.5 * honest_count
+    assert measured(meter, NATIVE_WORK) > 0.5 * honest_count
+
+
+@pytest.mark.skipif(not X86_64, reason="x86-64 machine code")
+def test_the_pmu_count_native_languages_use_counts_work_run_through_a_client_request() -> None:
+    """The kernel counts every instruction the jail retires, wherever the program jumps."""
+    from judge.meters.instructions import InstructionsMeter
+
+    meter = InstructionsMeter().for_language("CPP17")
+    if not meter.available():
+        pytest.skip(meter.unavailable_reason())
+    honest_count = measured(meter, HONEST_WORK)
+    if honest_count < 20_000_000:
+        pytest.fail(f"the honest work counted only {honest_count:.0f} instructions")
+    assert measured(meter, NATIVE_WORK) > 0.9 * honest_count
 
 
 # --- the tables' programs, built before their tests ---------------------------------------------

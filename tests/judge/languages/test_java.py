@@ -128,7 +128,7 @@ def test_registered_with_its_names() -> None:
     assert isinstance(JAVA17, Java)
     assert JAVA17.name == "Java 17" and JAVA17.extension == "java" and JAVA17.editor_mode == "text/x-java"
     assert set(JAVA17.aliases) == {"java", "java17", "java 17"} and JAVA17.comment == "//"
-    assert JAVA17.compiled and JAVA17.meter == "cpu" and not JAVA17.harness
+    assert JAVA17.compiled and JAVA17.meters == ("cpu",) and not JAVA17.harness
     assert {"ArithmeticException", "NullPointerException", "StackOverflowError", "OutOfMemoryError"} <= set(
         JAVA17.builtin_errors
     )

@@ -114,7 +114,7 @@ def records(result: Any) -> dict[int, Any]:
 def test_registered_with_its_names() -> None:
     assert JS.name == "JavaScript (Node.js)" and JS.extension == "js" and JS.editor_mode == "javascript"
     assert {"javascript", "js", "node", "nodejs"} <= set(JS.aliases)
-    assert not JS.compiled and JS.meter == "cpu" and JS.comment == "//"
+    assert not JS.compiled and JS.meters == ("cpu",) and JS.comment == "//"
     assert {"TypeError", "RangeError", "AggregateError"} <= JS.builtin_errors
     assert "InternalError" not in JS.builtin_errors, "V8 has none (SpiderMonkey's)"
     assert JS.extra_memory_mb > 0 and JS.load_allowance_ms > 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import glob
 import math
+import os
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -92,7 +94,7 @@ def test_every_language_has_its_names(language: Language) -> None:
 def test_every_language_has_a_meter_and_a_way_to_run(language: Language) -> None:
     from judge.meters.registry import METERS
 
-    assert language.meter in METERS, language.meter
+    assert language.meters and all(name in METERS for name in language.meters), language.meters
     if language.harness:
         assert not language.compiled
         return
@@ -440,3 +442,46 @@ def test_nesting_up_to_the_limit_is_accepted() -> None:
 def test_names_that_are_not_identifiers_are_refused(signature: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedSignature, match="not an identifier"):
         parse_signature(signature)
+
+
+# --- the artefact cache's bounds ----------------------------------------------------------------
+def _fake_build(root: Path, key: str, size: int, age_s: float) -> Path:
+    entry = root / key[:2] / key
+    entry.mkdir(parents=True)
+    (entry / "solution").write_bytes(b"\0" * size)
+    (entry / ".built").write_text("")
+    stamp = time.time() - age_s
+    os.utime(entry, (stamp, stamp))
+    return entry
+
+
+def test_the_build_cache_drops_the_least_recently_used_by_count_and_by_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from judge.sandbox import build
+
+    monkeypatch.setattr(build, "ARTIFACT_DIR", tmp_path)
+    (tmp_path / "work").mkdir()  # builds in progress are never pruned
+    (tmp_path / "work" / "in-progress").mkdir()
+    oldest = _fake_build(tmp_path, "aa01", 10, age_s=400)
+    old = _fake_build(tmp_path, "ab02", 10, age_s=300)
+    mid = _fake_build(tmp_path, "ac03", 10, age_s=200)
+    newest = _fake_build(tmp_path, "ad04", 10, age_s=100)
+
+    monkeypatch.setattr(build, "CACHE_ENTRIES", 3)
+    monkeypatch.setattr(build, "CACHE_BYTES", 1 << 30)
+    build._prune()
+    assert [p.exists() for p in (oldest, old, mid, newest)] == [False, True, True, True]
+
+    # A few big builds: bytes bound the cache although the count is within its limit.
+    big = _fake_build(tmp_path, "ae05", 5000, age_s=0)
+    monkeypatch.setattr(build, "CACHE_ENTRIES", 100)
+    monkeypatch.setattr(build, "CACHE_BYTES", 5015)
+    build._prune()
+    assert [p.exists() for p in (old, mid, newest, big)] == [False, False, True, True]
+    assert (tmp_path / "work" / "in-progress").is_dir()
+
+    # The newest build stays even when it alone is over the bound.
+    monkeypatch.setattr(build, "CACHE_BYTES", 100)
+    build._prune()
+    assert [p.exists() for p in (newest, big)] == [False, True]

@@ -83,7 +83,7 @@ def run(source: str, *, signature: dict[str, Any] = ADD, cases: list[CaseSpec] =
 def test_registered_with_its_names() -> None:
     assert RUST.name == "Rust" and RUST.extension == "rs" and RUST.editor_mode == "rust"
     assert {"rust", "rs", "rustc"} <= set(RUST.aliases)
-    assert RUST.compiled and RUST.meter == "cpu" and "panic" in RUST.builtin_errors
+    assert RUST.compiled and RUST.meters == ("instructions", "cpu") and "panic" in RUST.builtin_errors
 
 
 def test_types_and_starter() -> None:
