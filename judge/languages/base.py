@@ -137,6 +137,11 @@ class Language:
     def toolchain(self) -> Toolchain | None:
         return None
 
+    def compile_hint(self, source: str, message: str) -> str:
+        """A failed build's message, with what the source did that this judge cannot build
+        (when the compiler's own words would mislead)."""
+        return message
+
     def ran_out_of_memory(self, stderr: bytes) -> bool:
         """Whether a program that exited by itself said, in the runtime's own words, that its
         memory ran out (what it printed first, up to 4 KB, is all that is kept). A program that

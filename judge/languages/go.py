@@ -669,6 +669,10 @@ GO_ADDRESS_SPACE_MB = 2048
 GO_OUT_OF_MEMORY = frozenset({b"fatal error: out of memory", b"fatal error: runtime: out of memory"})
 
 
+CGO_IMPORT = re.compile(r'(?m)^[ \t]*(?:import[ \t]*(?:\([ \t]*)?)?(?:_[ \t]+)?"C"[ \t]*\)?[ \t]*(?://.*)?$')
+CGO_MESSAGE = 'cgo (import "C") is not available: the judge builds Go without C, so the file was left out.'
+
+
 @register_language
 class Go(Language):
     key = "GO"
@@ -761,6 +765,13 @@ class Go(Language):
             address_space_mb=GO_ADDRESS_SPACE_MB + 2 * (memory_mb or 256),
             max_pids=16,
         )
+
+    def compile_hint(self, source: str, message: str) -> str:
+        # With cgo off, the go command leaves out a file that imports "C" without a word: the
+        # driver then reports the entry point missing.
+        if CGO_IMPORT.search(source):
+            return f"{CGO_MESSAGE}\n\n{message}"
+        return message
 
     def ran_out_of_memory(self, stderr: bytes) -> bool:
         return any(line.strip() in GO_OUT_OF_MEMORY for line in stderr.splitlines())

@@ -85,6 +85,8 @@ def build_program(language: Language, signature: dict, source: str) -> Build:
         toolchain = language.toolchain()
         started = time.monotonic()
         message = None if toolchain is None else compile_in_jail(language, toolchain, work)
+        if message is not None:
+            message = language.compile_hint(source, message)
         compile_ms = (time.monotonic() - started) * 1000.0
         for path in work.iterdir():  # the compiler's files become root's: no jail's uid owns a cached build
             os.lchown(path, 0, 0)

@@ -529,6 +529,14 @@ def test_unused_imports_and_variables_are_compile_errors_as_in_go() -> None:
     assert outcome.verdict == "CE" and outcome.message == "solution.go:2:2: x declared but not used"
 
 
+def test_cgo_is_a_compile_error_that_says_so() -> None:
+    """The go command leaves a cgo file out silently; the message says why the function is missing."""
+    outcome = run('import "C"\n' + CORRECT)
+    assert outcome.verdict == "CE"
+    assert outcome.message.startswith('cgo (import "C") is not available: the judge builds Go without C')
+    assert "a function add() is required" in outcome.message
+
+
 def test_missing_entry_point_is_compile_error() -> None:
     outcome = run("func plus(a int, b int) int {\n\treturn a + b\n}\n")
     assert outcome.verdict == "CE"
