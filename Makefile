@@ -60,7 +60,7 @@ TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/codearena
 test: setup sdk-venv toolchains
 	WITH_BROWSER=1 bash deploy/system-packages.sh
 	$(VENV)/bin/pytest
-	DATABASE_URL=$(TEST_PG_URL) $(VENV)/bin/pytest -m "not browser and not sdk and not production and not mcp" --ignore=tests/judge/languages
+	DATABASE_URL=$(TEST_PG_URL) $(VENV)/bin/pytest -m "not browser and not sdk and not production and not mcp and not judging_only" --ignore=tests/judge/languages
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -58,6 +58,9 @@ def test_every_problem_has_samples_hidden_and_performance_cases(bank: list[str])
         assert problem.starter_code["PY3"].strip()
 
 
+# Every reference of every language judged on every case: the same work on any database (the
+# bank's loading on PostgreSQL is covered by the tests above, which load all of it).
+@pytest.mark.judging_only
 @pytest.mark.django_db
 @pytest.mark.parametrize("code", [path.name for path in bank_folders(BANK_DIR)])
 def test_every_reference_of_every_language_passes_stored_and_fresh_cases(bank: list[str], code: str) -> None:
