@@ -153,7 +153,7 @@ def _language_cases(problem: Problem, cases: list[CaseSpec]) -> list[str]:
         for case in cases:
             try:
                 language.encode_case(problem.signature, case.args)
-            except CaseEncodingError as exc:
+            except (CaseEncodingError, TypeError, ValueError) as exc:  # a curator's malformed case too
                 failures.append(f"{language.name} cannot hold {case.kind} case {case.ordinal}: {exc}")
                 break  # one per language: the rest are the same finding
     return failures

@@ -25,7 +25,7 @@ from arena.models import Campaign, Participant, Problem, Submission
 from arena.selectors.campaigns import FAILURE_CLASSES, campaign_report
 from arena.selectors.problems import DIFFICULTY_ORDER, problems_published
 from arena.services.campaigns import MAX_K, campaign_create, campaign_submit
-from arena.services.languages import PYTHON, problem_languages
+from arena.services.languages import PYTHON, problem_language_check, problem_languages
 from arena.services.participants import participant_create
 from arena.services.submissions import SubmissionDraft, draft_language_check
 from judge.languages import get_language
@@ -158,16 +158,7 @@ def prompt_messages(problem: Problem, language: str = PYTHON) -> list[Message]:
         entry, call = f"the method `{name}` of `class Solution`", f"`Solution().{name}(...)`"
     else:
         entry, call = f"the function `{name}`", f"`{name}(...)`"
-    types = {p.get("type", "") for p in signature.get("params", [])} | {signature.get("returns", "")}
-    used = sorted(t for t in NODE_FIELDS if any(t in declared for declared in types))
-    nodes = ""
-    if used:
-        plural = len(used) > 1
-        nodes = NODES_RULE.format(
-            names=" and ".join(NODE_FIELDS[t] for t in used),
-            verb="are" if plural else "is",
-            them="them" if plural else "it",
-        )
+    nodes = _nodes_rule(signature, NODES_RULE, lambda t: NODE_FIELDS[t])
     user = USER_TEMPLATE.format(
         title=problem.title,
         statement=problem.statement.strip(),
@@ -179,26 +170,28 @@ def prompt_messages(problem: Problem, language: str = PYTHON) -> list[Message]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def _other_prompt(problem: Problem, key: str) -> list[Message]:
-    language = get_language(key)
-    offered = {entry.key: entry for entry in problem_languages(problem) if entry.available}
-    if key not in offered:
-        raise AppError("language_not_offered", f"{language.name} is not offered for the problem {problem.code}.")
-    signature = problem.signature or {}
+def _nodes_rule(signature: dict[str, Any], rule: str, shown: Callable[[str], str]) -> str:
+    """The rule line about the node types the signature uses ('' when it uses none)."""
     types = {p.get("type", "") for p in signature.get("params", [])} | {signature.get("returns", "")}
     used = sorted(t for t in NODE_FIELDS if any(t in declared for declared in types))
-    nodes = ""
-    if used:
-        plural = len(used) > 1
-        nodes = OTHER_NODES_RULE.format(
-            names=" and ".join(f"`{t}`" for t in used), verb="are" if plural else "is", them="them" if plural else "it"
-        )
+    if not used:
+        return ""
+    plural = len(used) > 1
+    return rule.format(
+        names=" and ".join(shown(t) for t in used), verb="are" if plural else "is", them="them" if plural else "it"
+    )
+
+
+def _other_prompt(problem: Problem, key: str) -> list[Message]:
+    language = get_language(key)
+    offered = problem_language_check(problem, key)  # a 400 naming the reason when not offered
+    nodes = _nodes_rule(problem.signature or {}, OTHER_NODES_RULE, lambda t: f"`{t}`")
     user = OTHER_TEMPLATE.format(
         language=language.name,
         title=problem.title,
         statement=problem.statement.strip(),
         fence=fence_tag(key),
-        starter=offered[key].starter.rstrip(),
+        starter=offered.starter.rstrip(),
         nodes=nodes,
     )
     system = OTHER_SYSTEM.format(language=language.name)
@@ -267,10 +260,15 @@ def _defines(code: str, entry_point: str, language: str) -> bool:
         pattern = rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(entry_point)}\b"
         return re.search(pattern, code, re.MULTILINE) is not None
     name = re.escape(entry_point.replace("_", ""))
-    body = rf"\b{name}\s*(?:<[^>\n]*>)?\s*\([^;{{}}]*\)[^;{{}}]*\{{"
-    assigned = rf"\b{name}\s*[=:]\s*(?:async\s+)?(?:function\b|\()"
     squeezed = code.replace("_", "")
-    return any(re.search(pattern, squeezed, re.IGNORECASE) for pattern in (body, assigned))
+    # One bounded scan from "(" to the next "{", ";" or "}" (no nested quantifiers, at most a
+    # long signature's length: a hostile reply full of the name stays linear); a definition has
+    # its ")" before the "{".
+    body = re.compile(rf"\b{name}\s*(?:<[^>\n]*>)?\s*\([^;{{}}]{{0,2000}}\{{", re.IGNORECASE)
+    if any(")" in found.group() for found in body.finditer(squeezed)):
+        return True
+    assigned = rf"\b{name}\s*[=:]\s*(?:async\s+)?(?:function\b|\()"
+    return re.search(assigned, squeezed, re.IGNORECASE) is not None
 
 
 def _without_reasoning(text: str) -> str:

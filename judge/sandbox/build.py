@@ -178,17 +178,20 @@ def _mtime(path: Path) -> float:
 
 
 def _size(path: Path) -> int:
-    """Bytes of the regular files under ``path`` (links not followed)."""
+    """Bytes of the regular files under ``path`` (links not followed; iterative, so no depth of
+    directories a build left behind can exhaust the stack)."""
     total = 0
-    try:
-        with os.scandir(path) as found:
-            for entry in found:
-                if entry.is_dir(follow_symlinks=False):
-                    total += _size(Path(entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    total += entry.stat(follow_symlinks=False).st_size
-    except OSError:
-        pass
+    pending = [str(path)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as found:
+                for entry in found:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        total += entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            continue
     return total
 
 
